@@ -1,0 +1,1 @@
+"""Users, roles, passwords and API tokens. Knows nothing about tickets."""

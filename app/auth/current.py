@@ -1,0 +1,52 @@
+"""Who is calling: HTTP Basic or Bearer token authentication for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+
+from app.auth.models import User
+from app.auth.service import authenticate_password, authenticate_token
+from app.errors import Forbidden, Unauthorized
+
+
+def _user_from_request() -> User:
+    auth = request.authorization
+    if auth is None:
+        raise Unauthorized("Authentication required: send HTTP Basic credentials or a Bearer token.")
+    if auth.type == "bearer" and auth.token:
+        user = authenticate_token(auth.token)
+    elif auth.type == "basic" and auth.username is not None:
+        user = authenticate_password(username=auth.username, password=auth.password or "")
+    else:
+        raise Unauthorized("Unsupported Authorization scheme: use Basic or Bearer.")
+    if user is None:
+        raise Unauthorized("Invalid credentials, or the account or token is inactive.")
+    return user
+
+
+def current_user() -> User:
+    """The authenticated user of this request (set by auth_required)."""
+    return g.current_user
+
+
+def auth_required(*roles: str, basic_only: bool = False) -> Callable:
+    """Authenticate the request, then check the caller's role when roles are given."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if basic_only and (request.authorization is None or request.authorization.type != "basic"):
+                raise Unauthorized("This endpoint requires HTTP Basic credentials.")
+            user = _user_from_request()
+            if roles and user.role not in roles:
+                raise Forbidden(f"This action requires the role {' or '.join(roles)}.")
+            g.current_user = user
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

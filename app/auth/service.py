@@ -1,0 +1,114 @@
+"""User and token operations; each write is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.auth.models import ROLES, ApiToken, User
+from app.auth.passwords import hash_password, password_problem, verify_password
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.timeutil import as_utc, utcnow
+
+TOKEN_PREFIX = "tia_"
+# Writing last_used_at on every request would turn each read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token: tokens are high-entropy, so a fast hash is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(*, username: str, password: str, role: str, email: str | None = None) -> User:
+    """Create a user with an Argon2-hashed password."""
+    if role not in ROLES:
+        raise ValidationFailed(f"Role must be one of {', '.join(ROLES)}.")
+    if problem := password_problem(password):
+        raise ValidationFailed(problem, errors={"password": [problem]})
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise Conflict(f"User {username!r} already exists.")
+    user = User(username=username, email=email, role=role, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def get_user(user_id: int) -> User:
+    """Fetch a user or raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    return user
+
+
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def authenticate_password(*, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal which usernames exist.
+        key = "dummy"
+        _DUMMY_HASH.setdefault(key, hash_password("not-a-real-password"))
+        verify_password(_DUMMY_HASH[key], password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+def authenticate_token(token: str) -> User | None:
+    """The active owner of a valid, unexpired, unrevoked token, or None."""
+    row = db.session.execute(
+        sa.select(ApiToken, User)
+        .join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    api_token, user = row
+    now = utcnow()
+    if api_token.revoked_at is not None or not user.is_active:
+        return None
+    if api_token.expires_at is not None and as_utc(api_token.expires_at) <= now:
+        return None
+    last = as_utc(api_token.last_used_at)
+    if last is None or now - last > LAST_USED_RESOLUTION:
+        api_token.last_used_at = now
+        db.session.commit()
+    return user
+
+
+def issue_token(*, user: User, name: str, ttl_days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a token for user; the secret is returned once and only its hash is stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = ttl_days if ttl_days is not None else current_app.config["TOKEN_TTL_DAYS"]
+    expires = utcnow() + timedelta(days=days) if days else None
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), expires_at=expires)
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def list_tokens(*, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first."""
+    query = sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    return list(db.session.scalars(query))
+
+
+def revoke_token(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (idempotent)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"Token {token_id} not found.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    return token

@@ -1,0 +1,51 @@
+"""Liveness and readiness probes; other packages add readiness checks at app build time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.extensions import db
+
+blp = Blueprint("health", __name__, url_prefix="/health", description="Probes for orchestrators")
+
+# A check returns (component name, details, ready?).
+ReadinessCheck = Callable[[], tuple[str, dict[str, Any], bool]]
+
+
+def add_readiness_check(app: Flask, check: ReadinessCheck) -> None:
+    """Register a check that /health/ready runs on each call."""
+    app.extensions.setdefault("readiness_checks", []).append(check)
+
+
+def _database_check() -> tuple[str, dict[str, Any], bool]:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        return "database", {"status": "ok"}, True
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        return "database", {"status": "unreachable", "error": type(exc).__name__}, False
+
+
+@blp.route("/live")
+class Live(MethodView):
+    @blp.doc(security=[])
+    def get(self):
+        """Report that the process is up"""
+        return {"status": "ok"}
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    @blp.doc(security=[])
+    def get(self):
+        """Report whether the database (and other components) can serve requests"""
+        checks = [_database_check(), *(c() for c in current_app.extensions.get("readiness_checks", []))]
+        ready = all(ok for _, _, ok in checks)
+        body = {"status": "ok" if ready else "unavailable", "components": {n: d for n, d, _ in checks}}
+        return body, 200 if ready else 503

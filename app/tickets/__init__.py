@@ -1,0 +1,1 @@
+"""Tickets, their workflow and history. Knows nothing of ML or analytics."""

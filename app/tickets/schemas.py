@@ -1,0 +1,97 @@
+"""Ticket request, query and response schemas."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from app.auth.schemas import UserRefSchema
+from app.fields import UTCDateTime
+from app.tickets.models import CATEGORIES, EVENT_KINDS, PRIORITIES, STATUSES
+from app.tickets.query import ORDERINGS
+
+TITLE = validate.Length(min=1, max=200)
+DESCRIPTION = validate.Length(min=1, max=20_000)
+
+
+class TicketSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(dump_only=True)
+    description = fields.String(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
+    priority = fields.String(dump_only=True, metadata={"enum": list(PRIORITIES)})
+    category = fields.String(dump_only=True, allow_none=True, metadata={"enum": list(CATEGORIES)})
+    category_source = fields.String(dump_only=True, allow_none=True,
+                                    metadata={"description": "Who set the category: human or model."})
+    created_by = fields.Nested(UserRefSchema, dump_only=True)
+    assigned_to = fields.Nested(UserRefSchema, dump_only=True, allow_none=True)
+    created_at = UTCDateTime(dump_only=True)
+    updated_at = UTCDateTime(dump_only=True)
+    resolved_at = UTCDateTime(dump_only=True, allow_none=True)
+
+
+class _TextFields(Schema):
+    @validates("title", "description")
+    def _not_blank(self, value: str, data_key: str) -> None:
+        if not value.strip():
+            raise ValidationError("Must not be blank.")
+
+
+class TicketCreateSchema(_TextFields):
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    priority = fields.String(validate=validate.OneOf(PRIORITIES), metadata={"default": "MEDIUM"})
+    category = fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES),
+                             metadata={"description": "Agents and admins only; a human label."})
+    status = fields.String(validate=validate.OneOf(STATUSES),
+                           metadata={"description": "Agents and admins only; default OPEN."})
+    assigned_to = fields.Integer(allow_none=True, metadata={"description": "Agents and admins only."})
+
+
+class TicketUpdateSchema(_TextFields):
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+    category = fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES),
+                             metadata={"description": "Agents and admins only; a human label."})
+
+
+class TicketPatchSchema(TicketUpdateSchema):
+    """PATCH body: any subset of the PUT fields (used with partial=True)."""
+
+
+class AssignSchema(Schema):
+    assigned_to = fields.Integer(required=True, allow_none=True,
+                                 metadata={"description": "An active agent's or admin's id, or null."})
+
+
+class TransitionSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class TicketQuerySchema(Schema):
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)),
+                         metadata={"description": "Repeat to match any of several statuses."})
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    category = fields.String(validate=validate.OneOf((*CATEGORIES, "none")),
+                             metadata={"description": "'none' selects uncategorised tickets."})
+    assigned_to = fields.String(validate=validate.Regexp(r"^(me|none|\d{1,12})$"),
+                                metadata={"description": "'me', 'none' or a user id."})
+    created_by = fields.String(validate=validate.Regexp(r"^(me|\d{1,12})$"),
+                               metadata={"description": "'me' or a user id."})
+    q = fields.String(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "Case-insensitive match in title and description."})
+    created_after = UTCDateTime(metadata={"description": "Inclusive lower bound on created_at."})
+    created_before = UTCDateTime(metadata={"description": "Exclusive upper bound on created_at."})
+    ordering = fields.String(
+        load_default="-created_at",
+        validate=validate.OneOf([*ORDERINGS, *(f"-{o}" for o in ORDERINGS)]),
+        metadata={"description": "One of " + ", ".join(ORDERINGS) + ", each with an optional '-'."},
+    )
+
+
+class TicketEventSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"enum": list(EVENT_KINDS)})
+    from_value = fields.String(dump_only=True, allow_none=True)
+    to_value = fields.String(dump_only=True, allow_none=True)
+    source = fields.String(dump_only=True, allow_none=True)
+    actor = fields.Nested(UserRefSchema, dump_only=True, allow_none=True)
+    created_at = UTCDateTime(dump_only=True)

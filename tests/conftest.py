@@ -1,0 +1,102 @@
+"""Shared fixtures: the app on PostgreSQL (TEST_DATABASE_URL), a clean database per test, auth helpers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+from app import create_app  # noqa: E402
+from app.auth import service as auth_service  # noqa: E402
+from app.config import TestConfig  # noqa: E402
+from app.extensions import db  # noqa: E402
+from tests.factories import TicketFactory, UserFactory  # noqa: E402
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the suite must run against PostgreSQL, never silently fall back to SQLite."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if os.environ.get("CI") == "true" and not url.startswith("postgres"):
+        pytest.exit("CI=true but TEST_DATABASE_URL is not a PostgreSQL URL.", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def app():
+    """One app and schema for the session (tests may create_all; production uses migrations)."""
+    app = create_app(TestConfig())
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _wipe() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(sa.text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_db(app):
+    """Each test starts from empty tables inside an app context."""
+    with app.app_context():
+        _wipe()
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user():
+    return UserFactory.create
+
+
+@pytest.fixture
+def make_ticket():
+    return TicketFactory.create
+
+
+@pytest.fixture
+def auth():
+    """auth(user) -> headers with a fresh Bearer token for that user."""
+
+    def headers(user) -> dict[str, str]:
+        _, secret = auth_service.issue_token(user=user, name="test")
+        return {"Authorization": f"Bearer {secret}"}
+
+    return headers
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(role="admin", username="admin")
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(role="agent", username="agent")
+
+
+@pytest.fixture
+def requester(make_user):
+    return make_user(role="requester", username="requester")

@@ -1,0 +1,43 @@
+"""factory_boy factories for users and tickets, persisted through the Flask-SQLAlchemy session."""
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from app.auth.models import User
+from app.auth.passwords import hash_password
+from app.extensions import db
+from app.tickets.models import Ticket
+from app.timeutil import utcnow
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
+
+
+class _Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(_Base):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    role = "requester"
+    is_active = True
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+
+
+class TicketFactory(_Base):
+    class Meta:
+        model = Ticket
+
+    title = factory.Sequence(lambda n: f"Ticket number {n}")
+    description = "Something does not work as expected."
+    status = "OPEN"
+    priority = "MEDIUM"
+    created_by = factory.SubFactory(UserFactory)
+    created_at = factory.LazyFunction(utcnow)
+    updated_at = factory.LazyAttribute(lambda t: t.created_at)
