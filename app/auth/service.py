@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -47,7 +48,9 @@ def get_user(user_id: int) -> User:
     return user
 
 
-_DUMMY_HASH: dict[str, str] = {}
+@cache
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password-only-burns-time")
 
 
 def authenticate_password(*, username: str, password: str) -> User | None:
@@ -55,9 +58,7 @@ def authenticate_password(*, username: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         # Spend the same time as a real check so timing does not reveal which usernames exist.
-        key = "dummy"
-        _DUMMY_HASH.setdefault(key, hash_password("not-a-real-password"))
-        verify_password(_DUMMY_HASH[key], password)
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:
         return None
