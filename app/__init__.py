@@ -59,10 +59,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the operator CLI commands to `flask`."""
-    from app.auth.commands import create_user_command
+    from app.auth.commands import create_demo_users_command, create_user_command
     from app.tickets.commands import seed_tickets_command
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(create_demo_users_command)
     app.cli.add_command(seed_tickets_command)
 
 
