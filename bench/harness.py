@@ -1,0 +1,103 @@
+"""Shared benchmark plumbing: a scratch PostgreSQL database, seeding, gunicorn, timing, tables."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import command_env, free_port, run, wait_for  # noqa: E402
+
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "benchmark passphrase"
+
+
+def database_url(name: str) -> str:
+    """URL of the benchmark database `name` on the admin URL's server."""
+    import sqlalchemy as sa
+
+    return sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def prepare_database(name: str, *, tickets: int, env_extra: dict[str, str] | None = None) -> dict[str, str]:
+    """(Re)create database `name`, migrate it, create an admin and seed tickets; return the command env."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    env = command_env(DATABASE_URL=database_url(name), **(env_extra or {}))
+    steps = [(["flask", "db", "upgrade"], None),
+             (["flask", "create-user", "bench", "--role", "admin", "--password-stdin"], PASSWORD + "\n")]
+    for args, stdin in steps:
+        done = run(args, env, stdin=stdin)
+        if done.returncode:
+            raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    started = time.perf_counter()
+    done = run(["flask", "seed-tickets", "--n", str(tickets), "--seed", "7"], env, timeout=3600)
+    if done.returncode:
+        raise SystemExit(f"seeding failed:\n{done.stdout}{done.stderr}")
+    print(f"seeded {tickets:,} tickets in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 2, ready_path: str = "/health/ready",
+             timeout: float = 120) -> Iterator[str]:
+    """Serve the app with gunicorn on a free loopback port; yield its base URL."""
+    port = free_port()
+    args = ["gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300", "app:create_app()"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}{ready_path}", timeout=timeout, proc=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def issue_token(base: str) -> str:
+    """A Bearer token for the benchmark admin."""
+    r = requests.post(f"{base}/api/auth/tokens/", json={"name": "bench"}, auth=("bench", PASSWORD), timeout=30)
+    r.raise_for_status()
+    return r.json()["token"]
+
+
+def measure(call: Callable[[int], requests.Response], *, count: int = 200, max_seconds: float = 60,
+            warmup: int = 5) -> dict[str, float]:
+    """Latency of `call(i)` over at most `count` calls and `max_seconds`: p50, p95 in ms and n."""
+    for i in range(warmup):
+        call(-1 - i).raise_for_status()
+    samples: list[float] = []
+    deadline = time.monotonic() + max_seconds
+    for i in range(count):
+        started = time.perf_counter()
+        call(i).raise_for_status()
+        samples.append((time.perf_counter() - started) * 1000)
+        if time.monotonic() > deadline:
+            break
+    ordered = sorted(samples)
+    return {"p50": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))], "n": len(ordered)}
+
+
+def print_table(title: str, rows: list[tuple[str, dict[str, float]]], target: dict[str, float] | None = None
+                ) -> None:
+    """Print rows of measurements as a Markdown table (paste-able into bench/README.md)."""
+    print(f"\n### {title}\n")
+    print("| case | n | p50 ms | p95 ms | target p50 |")
+    print("|---|---:|---:|---:|---|")
+    for name, m in rows:
+        goal = f"< {target[name]:g} ms" if target and name in target else ""
+        print(f"| {name} | {m['n']} | {m['p50']:.1f} | {m['p95']:.1f} | {goal} |")
