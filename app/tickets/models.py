@@ -49,7 +49,7 @@ class Ticket(db.Model):
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
-    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined", innerjoin=True)
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id], lazy="joined")
 
     def __repr__(self) -> str:
