@@ -1,0 +1,42 @@
+"""Helpers for driving the admin site with the Flask test client: CSRF tokens, login, form posts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import PASSWORD
+
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = CSRF_INPUT.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD, next_url: str | None = None):
+    """Log in through the login form like a browser does; returns the POST response."""
+    url = "/admin/login/" + (f"?next={next_url}" if next_url else "")
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"username": username, "password": password, "csrf_token": token})
+
+
+def post_form(client, url: str, data: dict, *, form_page: str | None = None, follow_redirects: bool = True):
+    """Fetch the page holding the form (default: url), then post data with its CSRF token."""
+    page = client.get(form_page or url)
+    assert page.status_code == 200, page.status_code
+    payload = {"csrf_token": csrf_token(page.get_data(as_text=True)), **data}
+    return client.post(url, data=payload, follow_redirects=follow_redirects)
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    """A test client with an admin logged in to the admin site."""
+    client = app.test_client()
+    response = login(client, admin.username)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
