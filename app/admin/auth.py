@@ -7,7 +7,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -41,15 +41,13 @@ def _stamp(user: User) -> str:
 
 def session_user() -> User | None:
     """The active user logged in to the admin site with this browser session, or None."""
-    if "admin_session_user" not in g:
-        user = None
-        user_id = session.get(SESSION_USER)
-        if isinstance(user_id, int):
-            candidate = db.session.get(User, user_id)
-            if candidate is not None and candidate.is_active and session.get(SESSION_STAMP) == _stamp(candidate):
-                user = candidate
-        g.admin_session_user = user
-    return g.admin_session_user
+    user_id = session.get(SESSION_USER)
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)  # repeated calls in a request hit the identity map
+    if user is None or not user.is_active or session.get(SESSION_STAMP) != _stamp(user):
+        return None
+    return user
 
 
 def admin_user() -> User:
@@ -59,11 +57,16 @@ def admin_user() -> User:
     return user
 
 
-def _start_session(user: User) -> None:
+def _clear_session() -> None:
     session.clear()
+    # Flask-WTF caches the session's raw CSRF token in g; drop it too so the next form gets a fresh one.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+def _start_session(user: User) -> None:
+    _clear_session()
     session[SESSION_USER] = user.id
     session[SESSION_STAMP] = _stamp(user)
-    g.pop("admin_session_user", None)
 
 
 def _safe_next(target: str | None) -> str:
@@ -135,6 +138,6 @@ class LogoutView(BaseView):
         if not LogoutForm().validate_on_submit():
             flash("Logout failed: the form expired; please try again.", "error")
             return redirect(url_for("admin.index"))
-        session.clear()
+        _clear_session()
         flash("You have been logged out.", "info")
         return redirect(url_for("admin_login.index"))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import flash
+from flask import flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEmpty, FilterEqual, IntEqualFilter
@@ -65,6 +65,13 @@ class SecureModelView(AdminAccess, ModelView):
     page_size = 20
     can_set_page_size = True
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _format_datetime}
+
+    def validate_form(self, form: SecureForm) -> bool:
+        valid = super().validate_form(form)
+        # Flask-Admin flashes CSRF failures of delete/action posts itself, but not of the edit forms.
+        if not valid and "csrf_token" in form.errors and request.endpoint.endswith(("create_view", "edit_view")):
+            flash("The form expired or was not sent from this site; nothing was saved. Please try again.", "error")
+        return valid
 
     def run_service(self, call: Callable[[], Any]) -> Any:
         """Run a service call; a domain error becomes a flash message, rolls back and returns False."""
