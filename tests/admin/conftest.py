@@ -9,13 +9,16 @@ import pytest
 from tests.factories import PASSWORD
 
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+LOGOUT_ACTION = 'action="/admin/logout/"'
 
 
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = CSRF_INPUT.search(html)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
+def csrf_token(html: str, *, logout: bool = False) -> str:
+    """The CSRF token of the page's first form other than the logout form (or of the logout form)."""
+    for attributes, body in FORM.findall(html):
+        if (LOGOUT_ACTION in attributes) == logout and (match := CSRF_INPUT.search(body)):
+            return match.group(1)
+    raise AssertionError("no form with a csrf_token in the page")
 
 
 def login(client, username: str, password: str = PASSWORD, next_url: str | None = None):

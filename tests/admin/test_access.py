@@ -112,7 +112,7 @@ def test_logout_is_a_csrf_protected_post(admin_client):
     assert admin_client.get("/admin/logout/").status_code == 405
     admin_client.post("/admin/logout/", data={})
     assert admin_client.get("/admin/").status_code == 200, "a forged logout must not end the session"
-    token = csrf_token(admin_client.get("/admin/").get_data(as_text=True))
+    token = csrf_token(admin_client.get("/admin/").get_data(as_text=True), logout=True)
     response = admin_client.post("/admin/logout/", data={"csrf_token": token})
     assert response.headers["Location"] == "/admin/login/"
     assert admin_client.get("/admin/").status_code == 302
