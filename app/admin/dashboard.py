@@ -47,8 +47,11 @@ def dashboard_stats() -> DashboardStats:
         sa.select(sa.func.count()).select_from(Ticket).where(is_open, Ticket.assigned_to_id.is_(None))
     )
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    recent = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.created_at >= since))
-    return DashboardStats(open_by_status=counts, unassigned_open=unassigned or 0, created_recently=recent or 0)
+    recent = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Ticket).where(Ticket.created_at >= since)
+    )
+    return DashboardStats(open_by_status=counts, unassigned_open=unassigned or 0,
+                          created_recently=recent or 0)
 
 
 def _extra_card(card: Callable[[], tuple[str, Any]]) -> tuple[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_app_context
 from flask_admin.contrib.sqla.fields import QuerySelectField
-from flask_admin.contrib.sqla.filters import (DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter,
-                                              FilterEmpty, FilterEqual, IntEqualFilter)
+from flask_admin.contrib.sqla.filters import (DateTimeBetweenFilter, DateTimeGreaterFilter,
+                                              DateTimeSmallerFilter, FilterEmpty, FilterEqual, IntEqualFilter)
 from flask_admin.form import SecureForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length

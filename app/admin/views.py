@@ -26,6 +26,10 @@ from app.tickets.models import CATEGORY_SOURCES, EVENT_KINDS, TicketEvent
 from app.timeutil import as_utc
 
 
+FORM_ENDPOINTS = ("create_view", "edit_view")
+CSRF_FAILED = "The form expired or was not sent from this site; nothing was saved. Please try again."
+
+
 def _format_datetime(view: Any, value: datetime, name: str) -> str:
     return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -69,8 +73,8 @@ class SecureModelView(AdminAccess, ModelView):
     def validate_form(self, form: SecureForm) -> bool:
         valid = super().validate_form(form)
         # Flask-Admin flashes CSRF failures of delete/action posts itself, but not of the edit forms.
-        if not valid and "csrf_token" in form.errors and request.endpoint.endswith(("create_view", "edit_view")):
-            flash("The form expired or was not sent from this site; nothing was saved. Please try again.", "error")
+        if not valid and "csrf_token" in form.errors and request.endpoint.endswith(FORM_ENDPOINTS):
+            flash(CSRF_FAILED, "error")
         return valid
 
     def run_service(self, call: Callable[[], Any]) -> Any:
@@ -88,13 +92,14 @@ class UserCreateForm(SecureForm):
     email = StringField("E-mail", validators=[Optional(), Length(max=254)])
     role = SelectField("Role", choices=select_choices(ROLES), default="requester")
     password = PasswordField("Password", validators=[DataRequired()],
-                             description=f"At least {MIN_PASSWORD_LENGTH} characters; stored as an Argon2 hash.")
+                             description=f"At least {MIN_PASSWORD_LENGTH} characters; stored only as a hash.")
 
 
 class UserEditForm(SecureForm):
     email = StringField("E-mail", validators=[Optional(), Length(max=254)])
     role = SelectField("Role", choices=select_choices(ROLES))
-    is_active = BooleanField("Active", description="Inactive users cannot log in and their API tokens stop working.")
+    is_active = BooleanField("Active",
+                             description="Inactive users cannot log in and their API tokens stop working.")
     password = PasswordField("New password", validators=[Optional()],
                              description="Leave empty to keep the current password.")
 

@@ -69,7 +69,8 @@ def browser(tmp_path, monkeypatch):
         driver.quit()
 
 
-def test_an_admin_logs_in_searches_edits_a_ticket_and_logs_out(live_server, browser, admin, agent, make_ticket):
+def test_an_admin_logs_in_searches_edits_a_ticket_and_logs_out(live_server, browser, admin, agent,
+                                                               make_ticket):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.select import Select
@@ -106,7 +107,8 @@ def test_an_admin_logs_in_searches_edits_a_ticket_and_logs_out(live_server, brow
     assert priority.first_selected_option.get_attribute("value") == "LOW"
     priority.select_by_value("URGENT")
     browser.find_element(By.CSS_SELECTOR, 'input[type="submit"][value="Save"]').click()
-    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".alert"), "Record was successfully saved."))
+    saved = (By.CSS_SELECTOR, ".alert")
+    wait.until(ec.text_to_be_present_in_element(saved, "Record was successfully saved."))
 
     api = requests.Session()
     api.trust_env = False  # talk to 127.0.0.1 directly, never through a proxy from the environment

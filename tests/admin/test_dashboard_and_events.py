@@ -11,7 +11,8 @@ from tests.admin.test_tickets import save
 
 
 def cards(html: str) -> dict[str, str]:
-    pairs = re.findall(r'<div class="display-4">(.*?)</div>\s*<div class="text-muted">(.*?)</div>', html, re.S)
+    card = r'<div class="display-4">(.*?)</div>\s*<div class="text-muted">(.*?)</div>'
+    pairs = re.findall(card, html, re.S)
     return {label.strip(): value.strip() for value, label in pairs}
 
 
@@ -25,7 +26,8 @@ def test_dashboard_counts(admin_client, make_ticket, agent):
     assert stats.open_by_status == {"OPEN": 2, "IN_PROGRESS": 1}
     assert (stats.unassigned_open, stats.created_recently) == (2, 2)
     html = admin_client.get("/admin/").get_data(as_text=True)
-    assert cards(html) == {"Open tickets": "3", "Unassigned open tickets": "2", "Created in the last 7 days": "2"}
+    assert cards(html) == {"Open tickets": "3", "Unassigned open tickets": "2",
+                           "Created in the last 7 days": "2"}
     assert "/admin/ticket/?flt0_0=IN_PROGRESS" in html
 
 

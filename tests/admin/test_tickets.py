@@ -58,7 +58,8 @@ def test_search_matches_title_and_description(admin_client, make_ticket):
 
 def test_filters_by_status_priority_and_category(admin_client, make_ticket):
     make_ticket(title="a", status="OPEN", priority="LOW", category="bug", category_source="human")
-    make_ticket(title="b", status="IN_PROGRESS", priority="URGENT", category="billing", category_source="model")
+    make_ticket(title="b", status="IN_PROGRESS", priority="URGENT", category="billing",
+                category_source="model")
     make_ticket(title="c", status="CLOSED", priority="URGENT")
     assert titles(admin_client, f"flt0_{STATUS}=IN_PROGRESS") == ["b"]
     assert sorted(titles(admin_client, f"flt0_{PRIORITY}=URGENT")) == ["b", "c"]
@@ -147,7 +148,8 @@ def test_an_invalid_transition_is_shown_and_nothing_is_written(admin_client, mak
     page = response.get_data(as_text=True)
     assert "Cannot move a ticket from CLOSED to IN_PROGRESS." in page
     assert "Allowed from CLOSED: OPEN." in page
-    assert (ticket.status, ticket.priority, ticket.title, ticket.assigned_to_id) == ("CLOSED", "LOW", "Keep me", None)
+    unchanged = (ticket.status, ticket.priority, ticket.title, ticket.assigned_to_id)
+    assert unchanged == ("CLOSED", "LOW", "Keep me", None)
     assert events(ticket.id) == []
 
 

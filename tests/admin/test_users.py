@@ -1,4 +1,4 @@
-"""Users and API tokens in the admin: list, create, role changes, deactivation, the last-admin rule, revocation."""
+"""Users and API tokens in the admin: list, create, roles, deactivation, the last-admin rule, revocation."""
 
 from __future__ import annotations
 
@@ -145,4 +145,5 @@ def test_revoking_tokens_cuts_api_access(admin_client, agent, requester, auth, c
     assert "Revoked 2 token(s)." in response.get_data(as_text=True)
     for headers in (agent_headers, requester_headers):
         assert client.get("/api/users/me/", headers=headers).status_code == 401
-    assert listed(admin_client.get("/admin/api_token/?flt0_0=0").get_data(as_text=True), "name") == ["test"] * 2
+    revoked = admin_client.get("/admin/api_token/?flt0_0=0").get_data(as_text=True)
+    assert listed(revoked, "name") == ["test"] * 2
