@@ -12,10 +12,6 @@ from app.tickets.workflow import check_transition
 EDITABLE = ("title", "description", "priority", "category")
 
 
-def _assignee_id(value: User | None) -> int | None:
-    return value.id if value is not None else None
-
-
 def _field_changes(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any]:
     wanted = {field: data[field] or None for field in EDITABLE if field in data}
     return {field: value for field, value in wanted.items() if value != getattr(ticket, field)}
@@ -25,7 +21,7 @@ def create_from_form(*, actor: User, data: dict[str, Any]) -> Ticket:
     """Create a ticket filed by the admin through service.create_ticket."""
     fields = {field: data.get(field) or None for field in (*EDITABLE, "status")}
     payload = {key: value for key, value in fields.items() if value is not None}
-    payload["assigned_to"] = _assignee_id(data.get("assigned_to"))
+    payload["assigned_to"] = data.get("assigned_to_id")
     return service.create_ticket(user=actor, data=payload)
 
 
@@ -39,7 +35,7 @@ def apply_form(*, actor: User, ticket: Ticket, data: dict[str, Any]) -> Ticket:
     status = data.get("status") or ticket.status
     if status != ticket.status:
         check_transition(ticket.status, status)
-    assignee_id = _assignee_id(data["assigned_to"]) if "assigned_to" in data else ticket.assigned_to_id
+    assignee_id = data.get("assigned_to_id", ticket.assigned_to_id)
     if assignee_id != ticket.assigned_to_id:
         service.assign_ticket(user=actor, ticket=ticket, assignee_id=assignee_id)
     if changes := _field_changes(ticket, data):

@@ -6,11 +6,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_app_context
-from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import (DateTimeBetweenFilter, DateTimeGreaterFilter,
                                               DateTimeSmallerFilter, FilterEmpty, FilterEqual, IntEqualFilter)
 from flask_admin.form import SecureForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.admin.auth import admin_user
@@ -38,6 +38,17 @@ class AssigneeFilter(IntEqualFilter):
         return [(user.id, user.username) for user in staff_users()]
 
 
+def optional_id(value: Any) -> int | None:
+    """Coerce a select value to a user id; the empty choice means unassigned."""
+    return None if value in ("", None) else int(value)
+
+
+def assignee_choices() -> list[SelectChoice]:
+    """(unassigned) and the staff users, for the assignee select."""
+    staff = [SelectChoice(value=user.id, label=user.username) for user in staff_users()]
+    return [SelectChoice(value="", label="(unassigned)"), *staff]
+
+
 class TicketForm(SecureForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[DataRequired()], render_kw={"rows": 6})
@@ -46,8 +57,8 @@ class TicketForm(SecureForm):
     priority = SelectField("Priority", choices=select_choices(PRIORITIES), default="MEDIUM")
     category = SelectField("Category", choices=select_choices(CATEGORIES, blank="(none)"), default="",
                            description="Set here, the category is a human label.")
-    assigned_to = QuerySelectField("Assignee", query_factory=staff_users, get_label="username",
-                                   allow_blank=True, blank_text="(unassigned)")
+    # Choices are the current staff users, filled in each time the form is built (see TicketView).
+    assigned_to_id = SelectField("Assignee", coerce=optional_id, choices=[])
 
 
 class TicketView(SecureModelView):
@@ -78,6 +89,16 @@ class TicketView(SecureModelView):
         # Flask-Admin caches filter options at start-up; rebuild them so new agents show up.
         self._refresh_filters_cache()
         return super()._get_filter_groups()
+
+    def create_form(self, obj: Ticket | None = None) -> TicketForm:
+        form = super().create_form(obj)
+        form.assigned_to_id.choices = assignee_choices()
+        return form
+
+    def edit_form(self, obj: Ticket | None = None) -> TicketForm:
+        form = super().edit_form(obj)
+        form.assigned_to_id.choices = assignee_choices()
+        return form
 
     def create_model(self, form: TicketForm) -> Ticket | bool:
         return self.run_service(lambda: create_from_form(actor=admin_user(), data=form.data))

@@ -85,7 +85,7 @@ def test_the_login_form_rejects_a_post_without_its_csrf_token(client, admin):
 def test_model_forms_reject_a_post_without_its_csrf_token(admin_client, make_ticket):
     ticket = make_ticket(title="Original", priority="LOW")
     form = {"title": "Changed", "description": "x", "status": "OPEN", "priority": "URGENT",
-            "category": "", "assigned_to": "__None"}
+            "category": "", "assigned_to_id": ""}
     response = admin_client.post(f"/admin/ticket/edit/?id={ticket.id}", data=form)
     assert response.status_code == 200
     assert "nothing was saved" in response.get_data(as_text=True)

@@ -37,7 +37,7 @@ def events(ticket_id: int) -> list[tuple]:
 def edit_form(ticket: Ticket, **changes) -> dict:
     form = {"title": ticket.title, "description": ticket.description, "status": ticket.status,
             "priority": ticket.priority, "category": ticket.category or "",
-            "assigned_to": str(ticket.assigned_to_id) if ticket.assigned_to_id else "__None"}
+            "assigned_to_id": str(ticket.assigned_to_id) if ticket.assigned_to_id else ""}
     return {**form, **changes}
 
 
@@ -126,9 +126,11 @@ def test_category_edits_are_human_labels(admin_client, admin, make_ticket):
 
 def test_assigning_and_unassigning_write_assignment_events(admin_client, admin, agent, make_ticket):
     ticket = make_ticket()
-    save(admin_client, ticket, assigned_to=str(agent.id))
+    save(admin_client, ticket, assigned_to_id=str(agent.id))
     assert ticket.assigned_to_id == agent.id
-    save(admin_client, ticket, assigned_to="__None")
+    edit_page = admin_client.get(f"/admin/ticket/edit/?id={ticket.id}").get_data(as_text=True)
+    assert f'<option selected value="{agent.id}">agent</option>' in edit_page
+    save(admin_client, ticket, assigned_to_id="")
     assert ticket.assigned_to_id is None
     assert events(ticket.id) == [("assignment", None, str(agent.id), None, admin.id),
                                  ("assignment", str(agent.id), None, None, admin.id)]
@@ -144,7 +146,7 @@ def test_status_changes_follow_the_workflow_and_set_resolved_at(admin_client, ad
 def test_an_invalid_transition_is_shown_and_nothing_is_written(admin_client, make_ticket, agent):
     ticket = make_ticket(status="CLOSED", priority="LOW", title="Keep me")
     response = save(admin_client, ticket, status="IN_PROGRESS", priority="URGENT", title="Changed",
-                    assigned_to=str(agent.id))
+                    assigned_to_id=str(agent.id))
     page = response.get_data(as_text=True)
     assert "Cannot move a ticket from CLOSED to IN_PROGRESS." in page
     assert "Allowed from CLOSED: OPEN." in page
@@ -156,7 +158,7 @@ def test_an_invalid_transition_is_shown_and_nothing_is_written(admin_client, mak
 def test_an_inactive_assignee_is_refused_and_nothing_is_written(admin_client, make_ticket, make_user):
     retired = make_user(role="agent", username="retired", is_active=False)
     ticket = make_ticket(priority="LOW")
-    page = save(admin_client, ticket, assigned_to=str(retired.id), priority="HIGH").get_data(as_text=True)
+    page = save(admin_client, ticket, assigned_to_id=str(retired.id), priority="HIGH").get_data(as_text=True)
     assert "The assignee must be an active agent or admin." in page
     assert (ticket.assigned_to_id, ticket.priority) == (None, "LOW")
     assert events(ticket.id) == []
@@ -171,7 +173,7 @@ def test_saving_an_unchanged_form_writes_nothing(admin_client, make_ticket):
 
 def test_creating_a_ticket_goes_through_the_service(admin_client, admin, agent):
     form = {"title": "Made in admin", "description": "Details", "status": "OPEN", "priority": "HIGH",
-            "category": "account", "assigned_to": str(agent.id)}
+            "category": "account", "assigned_to_id": str(agent.id)}
     response = post_form(admin_client, "/admin/ticket/new/", form)
     assert "Record was successfully created." in response.get_data(as_text=True)
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.title == "Made in admin"))
