@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.auth.models import User
 from app.auth.service import authenticate_password
+from app.errors import Forbidden
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,10 @@ def session_user() -> User | None:
 
 
 def admin_user() -> User:
-    """The logged-in admin (views call this only after is_accessible passed)."""
+    """The logged-in admin, the actor of admin changes (views run only after is_accessible passed)."""
     user = session_user()
-    assert user is not None and user.role == "admin"  # noqa: S101 - guarded by AdminAccess
+    if user is None or user.role != "admin":
+        raise Forbidden("An admin session is required.")
     return user
 
 

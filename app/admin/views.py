@@ -77,6 +77,17 @@ class SecureModelView(AdminAccess, ModelView):
             flash(CSRF_FAILED, "error")
         return valid
 
+    # Flask-Admin's defaults would set attributes and commit directly, bypassing the services'
+    # rules and TicketEvent rows; views that write override these with service calls.
+    def create_model(self, form: SecureForm) -> bool:
+        raise NotImplementedError(f"{type(self).__name__} writes only through services")
+
+    def update_model(self, form: SecureForm, model: Any) -> bool:
+        raise NotImplementedError(f"{type(self).__name__} writes only through services")
+
+    def delete_model(self, model: Any) -> bool:
+        raise NotImplementedError(f"{type(self).__name__} writes only through services")
+
     def run_service(self, call: Callable[[], Any]) -> Any:
         """Run a service call; a domain error becomes a flash message, rolls back and returns False."""
         try:

@@ -68,3 +68,24 @@ def test_events_view_lists_history_read_only(admin_client, admin, make_ticket):
     for url in ("/admin/ticket_event/new/", "/admin/ticket_event/edit/?id=1"):
         assert admin_client.get(url).status_code == 302, "no create or edit"
     assert 'action="/admin/ticket_event/delete/"' not in html
+
+
+def test_events_and_tokens_cannot_be_changed_by_form_posts(admin_client, admin, make_ticket):
+    import sqlalchemy as sa
+
+    from app.auth import service as auth_service
+    from app.auth.models import ApiToken
+    from app.extensions import db
+    from app.tickets.models import TicketEvent
+    from tests.admin.conftest import post_form
+
+    ticket = make_ticket(priority="LOW")
+    save(admin_client, ticket, priority="HIGH")
+    token, _ = auth_service.issue_token(user=admin, name="keep")
+    post_form(admin_client, "/admin/ticket_event/delete/", {"id": "1"}, form_page="/admin/ticket_event/")
+    post_form(admin_client, f"/admin/api_token/edit/?id={token.id}", {"name": "renamed"},
+              form_page="/admin/api_token/")
+    post_form(admin_client, "/admin/api_token/delete/", {"id": str(token.id)}, form_page="/admin/api_token/")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketEvent)) == 1
+    assert db.session.get(ApiToken, token.id).name == "keep"
