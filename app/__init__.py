@@ -69,3 +69,6 @@ def register_commands(app: Flask) -> None:
 
 def register_features(app: Flask) -> None:
     """Wire packages that react to others (ML, admin) once the core app exists."""
+    from app.admin import register_admin
+
+    register_admin(app)

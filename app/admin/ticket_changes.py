@@ -1,0 +1,45 @@
+"""Turn an admin ticket form into the same service calls (and TicketEvent rows) the API makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.auth.models import User
+from app.tickets import service
+from app.tickets.models import Ticket
+from app.tickets.workflow import check_transition
+
+EDITABLE = ("title", "description", "priority", "category")
+
+
+def _field_changes(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any]:
+    wanted = {field: data[field] or None for field in EDITABLE if field in data}
+    return {field: value for field, value in wanted.items() if value != getattr(ticket, field)}
+
+
+def create_from_form(*, actor: User, data: dict[str, Any]) -> Ticket:
+    """Create a ticket filed by the admin through service.create_ticket."""
+    fields = {field: data.get(field) or None for field in (*EDITABLE, "status")}
+    payload = {key: value for key, value in fields.items() if value is not None}
+    payload["assigned_to"] = data.get("assigned_to_id")
+    return service.create_ticket(user=actor, data=payload)
+
+
+def apply_form(*, actor: User, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+    """Apply an edit form: fields, assignee, then status, each through its service.
+
+    Everything that can be refused is checked before the first write, so an invalid status change
+    or assignee leaves the ticket untouched: the workflow is checked up front and assign_ticket
+    validates the assignee before it writes.
+    """
+    status = data.get("status") or ticket.status
+    if status != ticket.status:
+        check_transition(ticket.status, status)
+    assignee_id = data.get("assigned_to_id", ticket.assigned_to_id)
+    if assignee_id != ticket.assigned_to_id:
+        service.assign_ticket(user=actor, ticket=ticket, assignee_id=assignee_id)
+    if changes := _field_changes(ticket, data):
+        service.update_ticket(user=actor, ticket=ticket, changes=changes)
+    if status != ticket.status:
+        service.transition_ticket(user=actor, ticket=ticket, status=status)
+    return ticket
