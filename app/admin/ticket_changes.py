@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.auth.models import User
+from app.extensions import db
 from app.tickets import service
 from app.tickets.models import Ticket
 from app.tickets.workflow import check_transition
@@ -26,20 +27,20 @@ def create_from_form(*, actor: User, data: dict[str, Any]) -> Ticket:
 
 
 def apply_form(*, actor: User, ticket: Ticket, data: dict[str, Any]) -> Ticket:
-    """Apply an edit form: fields, assignee, then status, each through its service.
+    """Apply an edit form (fields, assignee, then status) through the services in one transaction.
 
-    Everything that can be refused is checked before the first write, so an invalid status change
-    or assignee leaves the ticket untouched: the workflow is checked up front and assign_ticket
-    validates the assignee before it writes.
+    The workflow is checked up front so a refused status change fails before anything is flushed;
+    any domain error rolls the whole form back.
     """
     status = data.get("status") or ticket.status
     if status != ticket.status:
         check_transition(ticket.status, status)
     assignee_id = data.get("assigned_to_id", ticket.assigned_to_id)
     if assignee_id != ticket.assigned_to_id:
-        service.assign_ticket(user=actor, ticket=ticket, assignee_id=assignee_id)
+        service.assign_ticket(user=actor, ticket=ticket, assignee_id=assignee_id, commit=False)
     if changes := _field_changes(ticket, data):
-        service.update_ticket(user=actor, ticket=ticket, changes=changes)
+        service.update_ticket(user=actor, ticket=ticket, changes=changes, commit=False)
     if status != ticket.status:
-        service.transition_ticket(user=actor, ticket=ticket, status=status)
+        service.transition_ticket(user=actor, ticket=ticket, status=status, commit=False)
+    db.session.commit()
     return ticket

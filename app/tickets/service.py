@@ -89,7 +89,15 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
     return ticket
 
 
-def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+def _finish(commit: bool) -> None:
+    # commit=False lets a caller (the admin form) group several changes into one transaction.
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
+def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit: bool = True) -> Ticket:
     """Edit title, description, priority or category, recording an event per change."""
     if user.role not in STAFF_ROLES and set(changes) - REQUESTER_FIELDS:
         raise Forbidden("Requesters may only edit title, description and priority.")
@@ -105,7 +113,7 @@ def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any]) -> Tic
     for field in ("title", "description", "priority", "category"):
         if field in changes:
             setattr(ticket, field, changes[field])
-    db.session.commit()
+    _finish(commit)
     return ticket
 
 
@@ -115,12 +123,11 @@ def set_category(*, ticket: Ticket, category: str, source: str, actor: User | No
     ticket.updated_at = utcnow()
     _record(ticket, actor, "category", ticket.category, category, source=source)
     ticket.category, ticket.category_source = category, source
-    if commit:
-        db.session.commit()
+    _finish(commit)
     return ticket
 
 
-def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None) -> Ticket:
+def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None, commit: bool = True) -> Ticket:
     """Assign a ticket to an active agent or admin, or unassign it with None."""
     if user.role not in STAFF_ROLES:
         raise Forbidden("Only agents and admins can assign tickets.")
@@ -130,11 +137,11 @@ def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None) -> Tic
         _record(ticket, user, "assignment", ticket.assigned_to_id, assignee_id)
         ticket.assigned_to_id = assignee.id if assignee else None
         ticket.assigned_to = assignee
-    db.session.commit()
+    _finish(commit)
     return ticket
 
 
-def transition_ticket(*, user: User, ticket: Ticket, status: str) -> Ticket:
+def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool = True) -> Ticket:
     """Move a ticket through the workflow; requesters may only close their own tickets."""
     if user.role not in STAFF_ROLES and status != "CLOSED":
         raise Forbidden("Requesters may only close their own tickets.")
@@ -145,7 +152,7 @@ def transition_ticket(*, user: User, ticket: Ticket, status: str) -> Ticket:
     ticket.updated_at = now
     _record(ticket, user, "status", ticket.status, status)
     ticket.status = status
-    db.session.commit()
+    _finish(commit)
     return ticket
 
 
