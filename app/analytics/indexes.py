@@ -27,8 +27,13 @@ def is_open(table: sa.FromClause = tickets) -> sa.ColumnElement:
 
 
 def is_resolution(table: sa.FromClause = events) -> sa.ColumnElement:
-    """The event put the ticket into RESOLVED or CLOSED (a status change, or creation in that state)."""
-    return sa.and_(_in(table.c.kind, ("created", "status")), _in(table.c.to_value, DONE_STATUSES))
+    """The event moved the ticket from unresolved into RESOLVED or CLOSED (or created it there).
+
+    RESOLVED -> CLOSED is not a resolution, so a ticket's first resolution is the only one before its
+    first reopen, and the earliest event to RESOLVED/CLOSED is always one of these.
+    """
+    return sa.and_(_in(table.c.kind, ("created", "status")), _in(table.c.to_value, DONE_STATUSES),
+                   sa.or_(table.c.from_value.is_(None), _in(table.c.from_value, OPEN_STATUSES)))
 
 
 def is_reopen(table: sa.FromClause = events) -> sa.ColumnElement:
@@ -47,7 +52,12 @@ def _partial(name: str, *columns: sa.Column, where: sa.ColumnElement) -> sa.Inde
 
 
 ANALYTICS_INDEXES = (
-    sa.Index("ix_tickets_created_at_category", tickets.c.created_at, tickets.c.category),
+    # Covering (filters and id included) so windows on created_at are index-only scans.
+    sa.Index("ix_tickets_created_at_category", tickets.c.created_at, tickets.c.category, tickets.c.priority,
+             tickets.c.assigned_to_id, tickets.c.id),
+    # Ticket attributes by id without visiting the wide heap rows (joins from events).
+    sa.Index("ix_tickets_id_attributes", tickets.c.id, tickets.c.category, tickets.c.priority,
+             tickets.c.assigned_to_id),
     sa.Index("ix_tickets_resolved_at_category", tickets.c.resolved_at, tickets.c.category,
              tickets.c.priority, tickets.c.created_at, tickets.c.id),
     _partial("ix_tickets_open_created_at", tickets.c.created_at, tickets.c.status, tickets.c.category,
@@ -56,7 +66,7 @@ ANALYTICS_INDEXES = (
              where=is_resolution()),
     _partial("ix_ticket_events_resolution_created_at", events.c.created_at, events.c.ticket_id,
              events.c.id, where=is_resolution()),
-    _partial("ix_ticket_events_reopen_ticket", events.c.ticket_id, where=is_reopen()),
+    _partial("ix_ticket_events_reopen_ticket", events.c.ticket_id, events.c.created_at, where=is_reopen()),
     _partial("ix_ticket_events_action_ticket", events.c.ticket_id, events.c.created_at, events.c.actor_id,
              where=is_action()),
 )

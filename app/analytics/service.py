@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.analytics.dialect import as_date, period_key, seconds_between
+from app.analytics.dialect import as_date, period_key, seconds_between, tune_session
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
 from app.analytics.indexes import events, is_action, is_open, is_reopen, is_resolution, tickets
 from app.analytics.percentiles import duration_stats
@@ -30,6 +30,8 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 3)
 
 
+# The duration CTEs are MATERIALIZED: PostgreSQL would inline a CTE used once and then evaluate its
+# correlated subquery once per aggregate (count, avg and each percentile).
 def _stats_rows(source: sa.Subquery, dims: dict[str, sa.ColumnElement | None]) -> dict[tuple, Any]:
     """{(dim, key): row} of duration_stats for each dimension (None: overall)."""
     query = sa.union_all(*(duration_stats(source, dim=d, key=k) for d, k in dims.items()))
@@ -42,6 +44,7 @@ def _figures(row: Any | None, prefix: str = "") -> dict[str, float | None]:
 
 def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: User) -> dict[str, Any]:
     """Tickets created in the window: total, per category, and a zero-filled per-period series."""
+    tune_session()
     period = period_key(tickets.c.created_at, interval)
     query = (sa.select(period.label("period"), tickets.c.category, sa.func.count().label("n"))
              .where(_in_window(tickets.c.created_at, window), *ticket_conditions(filters, user=user))
@@ -57,6 +60,13 @@ def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: Us
             "series": series}
 
 
+def _reopened_tickets() -> sa.Subquery:
+    """(ticket_id, first_reopen) of every ticket that was ever reopened (a few percent of them)."""
+    r = events.alias("reopen")
+    return (sa.select(r.c.ticket_id, sa.func.min(r.c.created_at).label("first_reopen"))
+            .where(is_reopen(r)).group_by(r.c.ticket_id).subquery("reopened"))
+
+
 def _first_resolution() -> sa.ScalarSelect:
     e = events.alias("first_res")
     return (sa.select(sa.func.min(e.c.created_at)).where(e.c.ticket_id == tickets.c.id, is_resolution(e))
@@ -65,12 +75,18 @@ def _first_resolution() -> sa.ScalarSelect:
 
 def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Time to (first) resolution of the tickets whose resolved_at is in the window."""
-    # Without a resolution event (data imported without history) resolved_at is the resolution.
-    resolved = sa.func.coalesce(_first_resolution(), tickets.c.resolved_at)
+    tune_session()
+    reopened = _reopened_tickets()
+    # A ticket never reopened was resolved once, at resolved_at (the workflow writes both in one step),
+    # so only reopened tickets need their first resolution looked up in the events. Without a
+    # resolution event (data imported without history) resolved_at stands in.
+    resolved = sa.case((reopened.c.ticket_id.is_(None), tickets.c.resolved_at),
+                       else_=sa.func.coalesce(_first_resolution(), tickets.c.resolved_at))
     source = (sa.select(tickets.c.category, tickets.c.priority,
                         seconds_between(resolved, tickets.c.created_at).label("seconds"))
+              .select_from(tickets.outerjoin(reopened, reopened.c.ticket_id == tickets.c.id))
               .where(_in_window(tickets.c.resolved_at, window), *ticket_conditions(filters, user=user))
-              .cte("resolved"))
+              .cte("resolved").prefix_with("MATERIALIZED", dialect="postgresql"))
     rows = _stats_rows(source, {"all": None, "category": source.c.category, "priority": source.c.priority})
 
     def entry(dim: str, key: str | None) -> dict[str, Any]:
@@ -86,6 +102,7 @@ def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, 
 
 def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Time from creation to the first assignment or status change by an agent or admin."""
+    tune_session()
     e = events.alias("action")
     staff = sa.select(User.id).where(User.role.in_(STAFF_ROLES))
     first_action = (sa.select(sa.func.min(e.c.created_at))
@@ -93,7 +110,7 @@ def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> 
                     .scalar_subquery())
     source = (sa.select(seconds_between(first_action, tickets.c.created_at).label("seconds"))
               .where(_in_window(tickets.c.created_at, window), *ticket_conditions(filters, user=user))
-              .cte("created"))
+              .cte("created").prefix_with("MATERIALIZED", dialect="postgresql"))
     row = _stats_rows(source, {"all": None}).get(("all", None))
     created, responded = (row.rows, row.n) if row else (0, 0)
     return {"from": window.start, "to": window.end, "created_count": created, "responded_count": responded,
@@ -102,6 +119,7 @@ def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> 
 
 def backlog(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Tickets open now (OPEN, IN_PROGRESS) that were created in the window, and their ages."""
+    tune_session()
     now = utcnow()
     conditions = [is_open(), _in_window(tickets.c.created_at, window), *ticket_conditions(filters, user=user)]
     grouped = db.session.execute(
@@ -117,8 +135,9 @@ def backlog(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[st
             by[dim][key] += row.n
     by["assignee"][(None, None)] += 0  # "unassigned" is always listed
     assignees = sorted(by["assignee"].items(), key=lambda item: (-item[1], item[0][0] is None, item[0][0] or 0))
-    ages = (sa.select(seconds_between(sa.literal(now, sa.DateTime(timezone=True)), tickets.c.created_at)
-                      .label("seconds")).where(*conditions).cte("open_tickets"))
+    age_seconds = seconds_between(sa.literal(now, sa.DateTime(timezone=True)), tickets.c.created_at)
+    ages = (sa.select(age_seconds.label("seconds")).where(*conditions)
+            .cte("open_tickets").prefix_with("MATERIALIZED", dialect="postgresql"))
     age = _stats_rows(ages, {"all": None}).get(("all", None))
     return {
         "from": window.start, "to": window.end, "as_of": now, "open_count": sum(by["status"].values()),
@@ -132,16 +151,6 @@ def backlog(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[st
     }
 
 
-def _first_resolutions_in(window: Window) -> sa.Subquery:
-    """(ticket_id, resolved_at) of each ticket whose first resolution event lies in the window."""
-    e, earlier = events.alias("res"), events.alias("earlier")
-    before = sa.or_(earlier.c.created_at < e.c.created_at,
-                    sa.and_(earlier.c.created_at == e.c.created_at, earlier.c.id < e.c.id))
-    has_earlier = sa.exists().where(earlier.c.ticket_id == e.c.ticket_id, is_resolution(earlier), before)
-    return (sa.select(e.c.ticket_id, e.c.created_at.label("resolved_at"))
-            .where(is_resolution(e), _in_window(e.c.created_at, window), ~has_earlier).subquery("first_res"))
-
-
 def _reopen_rate(resolved: int, reopened: int) -> dict[str, Any]:
     return {"resolved": resolved, "reopened": reopened,
             "reopen_rate": None if resolved == 0 else round(reopened / resolved, 4)}
@@ -149,15 +158,19 @@ def _reopen_rate(resolved: int, reopened: int) -> dict[str, Any]:
 
 def reopens(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Tickets first resolved in the window, and how many were reopened after that (up to now)."""
-    first = _first_resolutions_in(window)
-    r = events.alias("reopen")
-    reopened = sa.exists().where(r.c.ticket_id == tickets.c.id, is_reopen(r),
-                                 r.c.created_at >= first.c.resolved_at)
+    tune_session()
+    e, reopened = events.alias("res"), _reopened_tickets()
+    # A resolution is the ticket's first one exactly when no reopen came before it.
+    first = (sa.select(e.c.ticket_id, reopened.c.first_reopen)
+             .select_from(e.outerjoin(reopened, reopened.c.ticket_id == e.c.ticket_id))
+             .where(is_resolution(e), _in_window(e.c.created_at, window),
+                    sa.or_(reopened.c.first_reopen.is_(None), reopened.c.first_reopen >= e.c.created_at))
+             .subquery("first_res"))
     query = (sa.select(tickets.c.category, sa.func.count().label("resolved"),
-                       sa.func.sum(sa.case((reopened, 1), else_=0)).label("reopened"))
+                       sa.func.count(first.c.first_reopen).label("reopened"))
              .select_from(tickets.join(first, first.c.ticket_id == tickets.c.id))
              .where(*ticket_conditions(filters, user=user)).group_by(tickets.c.category))
-    counts = {row.category: (row.resolved, int(row.reopened or 0)) for row in db.session.execute(query)}
+    counts = {row.category: (row.resolved, row.reopened) for row in db.session.execute(query)}
     total = [sum(pair[i] for pair in counts.values()) for i in (0, 1)]
     return {"from": window.start, "to": window.end, **_reopen_rate(*total),
             "by_category": [{"category": c, **_reopen_rate(*counts.get(c, (0, 0)))} for c in CATEGORY_KEYS]}

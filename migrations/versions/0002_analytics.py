@@ -17,19 +17,22 @@ branch_labels = None
 depends_on = None
 
 OPEN = "status IN ('OPEN', 'IN_PROGRESS')"
-RESOLUTION = "kind IN ('created', 'status') AND to_value IN ('RESOLVED', 'CLOSED')"
+RESOLUTION = ("kind IN ('created', 'status') AND to_value IN ('RESOLVED', 'CLOSED') "
+              "AND (from_value IS NULL OR from_value IN ('OPEN', 'IN_PROGRESS'))")
 REOPEN = "kind = 'status' AND from_value IN ('RESOLVED', 'CLOSED') AND to_value IN ('OPEN', 'IN_PROGRESS')"
 ACTION = "kind IN ('assignment', 'status')"
 
 INDEXES = (
-    ('ix_tickets_created_at_category', 'tickets', ['created_at', 'category'], None),
+    ('ix_tickets_created_at_category', 'tickets', ['created_at', 'category', 'priority', 'assigned_to_id', 'id'],
+     None),
+    ('ix_tickets_id_attributes', 'tickets', ['id', 'category', 'priority', 'assigned_to_id'], None),
     ('ix_tickets_resolved_at_category', 'tickets', ['resolved_at', 'category', 'priority', 'created_at', 'id'],
      None),
     ('ix_tickets_open_created_at', 'tickets', ['created_at', 'status', 'category', 'priority', 'assigned_to_id'],
      OPEN),
     ('ix_ticket_events_resolution_ticket', 'ticket_events', ['ticket_id', 'created_at'], RESOLUTION),
     ('ix_ticket_events_resolution_created_at', 'ticket_events', ['created_at', 'ticket_id', 'id'], RESOLUTION),
-    ('ix_ticket_events_reopen_ticket', 'ticket_events', ['ticket_id'], REOPEN),
+    ('ix_ticket_events_reopen_ticket', 'ticket_events', ['ticket_id', 'created_at'], REOPEN),
     ('ix_ticket_events_action_ticket', 'ticket_events', ['ticket_id', 'created_at', 'actor_id'], ACTION),
 )
 
