@@ -33,7 +33,8 @@ def _sqlite_epoch(value: sa.ColumnElement) -> sa.ColumnElement:
 def seconds_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
     """later - earlier in (fractional) seconds, as a float."""
     if dialect_name() == "postgresql":
-        return sa.cast(sa.extract("epoch", later - earlier), sa.Float)
+        # date_part (float8), not extract (numeric since PostgreSQL 14): same value, much cheaper.
+        return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
     return sa.cast(_sqlite_epoch(later) - _sqlite_epoch(earlier), sa.Float)
 
 

@@ -104,7 +104,8 @@ def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> 
     """Time from creation to the first assignment or status change by an agent or admin."""
     tune_session()
     e = events.alias("action")
-    staff = sa.select(User.id).where(User.role.in_(STAFF_ROLES))
+    # The few staff ids, fetched first, keep the per-ticket lookup a plain index-only scan (no join).
+    staff = list(db.session.scalars(sa.select(User.id).where(User.role.in_(STAFF_ROLES))))
     first_action = (sa.select(sa.func.min(e.c.created_at))
                     .where(e.c.ticket_id == tickets.c.id, is_action(e), e.c.actor_id.in_(staff))
                     .scalar_subquery())
