@@ -34,9 +34,9 @@ def _psql(sql: str, database: str = "postgres") -> str:
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def prepare(n: int) -> tuple[str, str]:
-    """Create, migrate and seed analytics_bench_<n> as needed; return (url, bearer token)."""
-    name = f"analytics_bench_{n}"
+def prepare(n: int, name: str | None = None) -> tuple[str, str]:
+    """Create, migrate and seed analytics_bench_<n> (or use database `name` as it is); return (url, token)."""
+    name = name or f"analytics_bench_{n}"
     if not _psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
         _psql(f"CREATE DATABASE {name}")
     url = f"{SERVER}/{name}"
@@ -48,11 +48,12 @@ def prepare(n: int) -> tuple[str, str]:
     from app.auth.service import issue_token
     from app.extensions import db
     from app.tickets.models import Ticket
-    from app.tickets.seed import seed_tickets
 
     app = create_app()
     with app.app_context():
         if db.session.query(Ticket).count() != n:
+            from app.tickets.seed import seed_tickets
+
             started = time.perf_counter()
             seed_tickets(n=n)
             print(f"seeded {n} tickets in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -87,11 +88,13 @@ def serve(url: str, port: int) -> subprocess.Popen:
     server = subprocess.Popen([PYTHON, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:create_app()"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited (is port {port} free?)")
         try:
-            requests.get(f"http://127.0.0.1:{port}/health/live", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/health/live", timeout=5)
             return server
-        except requests.ConnectionError:
-            time.sleep(0.2)
+        except requests.RequestException:
+            time.sleep(0.3)
     server.terminate()
     raise RuntimeError("gunicorn did not start")
 
@@ -101,10 +104,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--databases", nargs="+", help="Existing databases to use, one per size, as they are.")
     args = parser.parse_args()
     results = {}
-    for n in args.sizes:
-        url, token = prepare(n)
+    for i, n in enumerate(args.sizes):
+        url, token = prepare(n, args.databases[i] if args.databases else None)
         server = serve(url, args.port)
         try:
             results[n] = measure(f"http://127.0.0.1:{args.port}", token, args.requests)

@@ -23,7 +23,8 @@ def ticket_conditions(f: AnalyticsFilters, *, user: User) -> list[sa.ColumnEleme
     """WHERE conditions on tickets for the given filters."""
     conditions: list[sa.ColumnElement] = []
     if f.category:
-        conditions.append(Ticket.category.is_(None) if f.category == "none" else Ticket.category == f.category)
+        uncategorised = f.category == "none"
+        conditions.append(Ticket.category.is_(None) if uncategorised else Ticket.category == f.category)
     if f.priority:
         conditions.append(Ticket.priority == f.priority)
     if f.assigned_to == "me":

@@ -67,6 +67,6 @@ ANALYTICS_INDEXES = (
     _partial("ix_ticket_events_resolution_created_at", events.c.created_at, events.c.ticket_id,
              events.c.id, where=is_resolution()),
     _partial("ix_ticket_events_reopen_ticket", events.c.ticket_id, events.c.created_at, where=is_reopen()),
-    _partial("ix_ticket_events_action_ticket", events.c.ticket_id, events.c.created_at, events.c.actor_id,
+    _partial("ix_ticket_events_action_created_at", events.c.created_at, events.c.ticket_id, events.c.actor_id,
              where=is_action()),
 )
