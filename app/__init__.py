@@ -47,12 +47,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the API blueprints and the docs assets."""
     from app import health
+    from app.analytics.routes import blp as analytics_blp
     from app.auth.routes import blp as auth_blp
     from app.docs import register_docs
     from app.extensions import api
     from app.tickets.routes import blp as tickets_blp
 
-    for blp in (health.blp, auth_blp, tickets_blp):
+    for blp in (health.blp, auth_blp, tickets_blp, analytics_blp):
         api.register_blueprint(blp)
     register_docs(app)
 
