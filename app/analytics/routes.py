@@ -11,7 +11,7 @@ from app.analytics import service
 from app.analytics.filters import AnalyticsFilters
 from app.analytics.schemas import (AnalyticsQuerySchema, BacklogSchema, FirstResponseSchema, MttrSchema,
                                    ReopensSchema, TrendsQuerySchema, TrendsSchema)
-from app.analytics.window import resolve_window
+from app.analytics.window import DEFAULT_DAYS, MAX_DAYS, resolve_window
 from app.auth.current import auth_required, current_user
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/analytics",
@@ -23,10 +23,10 @@ WINDOW = (" Window: `days=N` means [now - N days, now) (default 30); or `from` a
           "values.")
 
 
-def _scope(args: dict[str, Any]) -> dict[str, Any]:
+def _scope(args: dict[str, Any], default_days: int = DEFAULT_DAYS) -> dict[str, Any]:
     filters = AnalyticsFilters(category=args.get("category"), priority=args.get("priority"),
                                assigned_to=args.get("assigned_to"))
-    return {"window": resolve_window(args), "filters": filters, "user": current_user()}
+    return {"window": resolve_window(args, default_days=default_days), "filters": filters, "user": current_user()}
 
 
 @blp.route("/trends/")
@@ -66,13 +66,13 @@ class Backlog(MethodView):
 
     @blp.arguments(AnalyticsQuerySchema, location="query")
     @blp.response(200, BacklogSchema)
-    @blp.doc(description="Tickets open now (OPEN or IN_PROGRESS at as_of) that were created in the window "
-                         "(use days=3650 for the whole backlog): counts by status, category, priority and "
+    @blp.doc(description="Tickets open now (OPEN or IN_PROGRESS at as_of) that were created in the window; "
+                         "without days or from/to the window is the last 3650 days, i.e. the whole backlog: counts by status, category, priority and "
                          "assignee (unassigned included), and the median and p90 age (as_of minus created_at)."
                          + WINDOW)
     def get(self, args):
         """The open backlog and its age"""
-        return service.backlog(**_scope(args))
+        return service.backlog(**_scope(args, default_days=MAX_DAYS))
 
 
 @blp.route("/reopens/")

@@ -29,7 +29,7 @@ class DateOrDateTime(fields.Field):
 class AnalyticsQuerySchema(Schema):
     days = fields.Integer(
         strict=False, validate=validate.Range(min=1, max=MAX_DAYS),
-        metadata={"description": f"Window of the last N days, [now - N days, now); 1..{MAX_DAYS}, default 30. "
+        metadata={"description": f"Window of the last N days, [now - N days, now); 1..{MAX_DAYS}, default 30 (backlog: {MAX_DAYS}). "
                                  "Cannot be combined with from/to."})
     start = DateOrDateTime(data_key="from", metadata={
         "description": "Window start (inclusive), an ISO 8601 date (00:00 UTC) or datetime with optional offset "

@@ -26,7 +26,8 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def resolve_window(args: dict[str, Any], *, now: datetime | None = None) -> Window:
+def resolve_window(args: dict[str, Any], *, now: datetime | None = None,
+                   default_days: int = DEFAULT_DAYS) -> Window:
     """Turn validated `days` or `from`/`to` query arguments into a Window (422 on a bad combination)."""
     now = now or utcnow()
     days, start, end = args.get("days"), args.get("start"), args.get("end")
@@ -37,7 +38,7 @@ def resolve_window(args: dict[str, Any], *, now: datetime | None = None) -> Wind
         missing = "to" if end is None else "from"
         raise ValidationFailed("from and to must be given together.", errors={missing: ["Missing."]})
     if start is None:
-        return Window(start=now - timedelta(days=days or DEFAULT_DAYS), end=now)
+        return Window(start=now - timedelta(days=days or default_days), end=now)
     start_at = _midnight(start) if not isinstance(start, datetime) else start
     # A plain date `to` is inclusive: the window runs to the end of that whole (UTC) day.
     end_at = _midnight(end) + timedelta(days=1) if not isinstance(end, datetime) else end

@@ -19,7 +19,7 @@ def open_tickets(add_ticket, agent, frozen_now):
 
 
 def test_backlog_counts_open_tickets_and_their_ages(get, open_tickets, agent):
-    body = get("backlog")
+    body = get("backlog", days=30)
     assert body["as_of"] == "2024-06-10T12:00:00+00:00"
     assert body["open_count"] == 3
     assert body["by_status"] == [{"status": "OPEN", "count": 2}, {"status": "IN_PROGRESS", "count": 1}]
@@ -31,6 +31,11 @@ def test_backlog_counts_open_tickets_and_their_ages(get, open_tickets, agent):
                                    {"assignee": None, "count": 1}]
     # Ages 7200, 14400, 36000: median 14400; p90 position 1.8 -> 14400 + 0.8 * 21600 = 31680.
     assert (body["median_age_seconds"], body["p90_age_seconds"]) == (14400.0, 31680.0)
+
+
+def test_backlog_without_a_window_is_the_whole_backlog(get, open_tickets):
+    assert get("backlog")["open_count"] == 4
+    assert get("backlog", days=30)["open_count"] == 3
 
 
 def test_backlog_window_selects_by_creation(get, open_tickets):
@@ -45,7 +50,7 @@ def test_backlog_window_selects_by_creation(get, open_tickets):
     ({"priority": "HIGH"}, 2), ({"category": "feature"}, 0),
 ])
 def test_backlog_filters(get, open_tickets, params, count):
-    assert get("backlog", **params)["open_count"] == count
+    assert get("backlog", days=30, **params)["open_count"] == count
 
 
 def test_empty_backlog_lists_unassigned_and_null_ages(get, frozen_now):
