@@ -50,9 +50,13 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import blp as auth_blp
     from app.docs import register_docs
     from app.extensions import api
+    from app.ml.routes import blp as ml_blp
+    from app.ml.routes import tickets_blp as ml_tickets_blp
     from app.tickets.routes import blp as tickets_blp
 
     for blp in (health.blp, auth_blp, tickets_blp):
+        api.register_blueprint(blp)
+    for blp in (ml_blp, ml_tickets_blp):  # ML
         api.register_blueprint(blp)
     register_docs(app)
 
@@ -60,11 +64,17 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the operator CLI commands to `flask`."""
     from app.auth.commands import create_user_command
+    from app.ml.commands import promote_command, train_command
     from app.tickets.commands import seed_tickets_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_tickets_command)
+    app.cli.add_command(train_command)  # ML
+    app.cli.add_command(promote_command)  # ML
 
 
 def register_features(app: Flask) -> None:
     """Wire packages that react to others (ML, admin) once the core app exists."""
+    from app import ml
+
+    ml.init_app(app)

@@ -1,0 +1,19 @@
+"""Ticket classification: training tracked in MLflow, a gated registry, hot-swapped serving, similar tickets."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Wire the model cache, auto-triage and the readiness report into the app."""
+    from app.health import add_readiness_check
+    from app.ml.serving import ModelCache, readiness_check
+    from app.ml.triage import connect_auto_triage
+
+    cache = ModelCache(app)
+    app.extensions["ml_model"] = cache
+    add_readiness_check(app, lambda: readiness_check(cache))
+    connect_auto_triage(app)
+    if app.config["ML_LOAD_ON_START"]:
+        cache.start()
