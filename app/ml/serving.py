@@ -52,9 +52,9 @@ class ModelCache:
                 "`flask train`), or wait for the background load to finish." + detail)
         return model
 
-    def refresh(self, *, build_index: bool = False) -> bool:
+    def refresh(self, *, build_index: bool = False, wait: bool = False) -> bool:
         """Check the champion alias and load and swap in a new version; False if a check was running."""
-        if not self._refresh_lock.acquire(blocking=False):
+        if not self._refresh_lock.acquire(blocking=wait, timeout=60 if wait else -1):
             return False
         try:
             self.checking = True
@@ -90,6 +90,11 @@ class ModelCache:
                 log.info("loaded %s version %s", swapped.name, swapped.version)
         self.last_refresh, self.last_error = utcnow(), None
         return swapped
+
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Block until no refresh is running (tests, shutdown)."""
+        if self._refresh_lock.acquire(timeout=timeout):
+            self._refresh_lock.release()
 
     def refresh_soon(self) -> None:
         """Refresh in a background thread (after a promotion in this worker)."""

@@ -27,9 +27,11 @@ def _ml_state(app):
     """Each test starts with no model in the cache and the ML settings it found."""
     saved = {key: app.config[key] for key in ML_SETTINGS}
     cache = model_cache(app)
+    cache.wait_idle()  # a refresh started by an earlier test's promotion must not land in this one
     cache.loaded, cache.last_error, cache.last_refresh = None, None, None
     app.extensions.pop("ml_similarity", None)
     yield
+    cache.wait_idle()
     app.config.update(saved)
     cache.loaded, cache.last_error = None, None
     app.extensions.pop("ml_similarity", None)
@@ -58,7 +60,7 @@ def trained_model(app, mlflow_store) -> tuple[str, LoadedModel]:
         add_corpus(per_category=16)
         train_model(force=False, trigger="test", user=None)
         cache = model_cache(app)
-        cache.refresh()
+        cache.refresh(wait=True)
         assert cache.loaded is not None, cache.last_error
         return name, cache.loaded
 
