@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-import random
 
-import sqlalchemy as sa
 from mlflow import MlflowClient
 
-from app.extensions import db
 from app.ml.locking import training_lock
-from app.tickets.models import CATEGORIES, Ticket
-from tests.ml.corpus import add_corpus
+from app.tickets.models import CATEGORIES
+from tests.ml.corpus import add_corpus, degrade_labels
 
 
 def _client(app) -> MlflowClient:
     uri = app.config["MLFLOW_TRACKING_URI"]
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def _degrade_labels() -> None:
-    rng = random.Random(3)
-    for ticket in db.session.scalars(sa.select(Ticket)):
-        ticket.category = rng.choice(CATEGORIES)
-    db.session.commit()
 
 
 def test_train_logs_a_run_registers_a_version_and_promotes_the_first(app, client, admin, auth, fresh_registry):
@@ -48,9 +38,9 @@ def test_train_logs_a_run_registers_a_version_and_promotes_the_first(app, client
 
 
 def test_worse_model_is_registered_as_challenger_and_force_promotes(app, client, admin, auth, fresh_registry):
-    add_corpus(per_category=14)
+    add_corpus(per_category=40)
     assert client.post("/api/ml/train/", headers=auth(admin)).status_code == 201
-    _degrade_labels()
+    degrade_labels()
     worse = client.post("/api/ml/train/", json={"force": False}, headers=auth(admin)).json
     assert worse["promoted"] is False and worse["champion_metrics"]["version"] == "1"
     assert worse["champion_metrics"]["macro_f1"] > worse["metrics"]["macro_f1"] + 0.01
