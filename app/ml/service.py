@@ -14,7 +14,7 @@ from app.extensions import db
 from app.ml import registry
 from app.ml.pipeline import text_frame, ticket_text
 from app.ml.serving import LoadedModel, model_cache
-from app.ml.similarity import index_for
+from app.ml.similarity import describe, index_for
 from app.tickets import service as tickets
 from app.tickets.models import Ticket
 
@@ -112,7 +112,7 @@ def promote(*, version: str) -> dict[str, Any]:
 
 def model_info() -> dict[str, Any]:
     """The champion as the registry sees it, and what this worker serves."""
-    worker = model_cache(current_app).state()
+    worker = {**model_cache(current_app).state(), "similarity_index": describe(current_app)}
     champion = _registry_call("reading the champion", registry.version_by_alias, registry.CHAMPION)
     if champion is None:
         return {"name": current_app.config["MODEL_NAME"], "champion": None, "worker": worker}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,6 +123,7 @@ class ModelCache:
         model = self.loaded
         return {
             "status": "loaded" if model else ("loading" if self.checking else "not loaded"),
+            "pid": os.getpid(),
             "name": self.app.config["MODEL_NAME"],
             "loaded_version": model.version if model else None,
             "loaded_at": model.loaded_at.isoformat() if model else None,

@@ -129,3 +129,12 @@ def index_for(app: Flask, model: LoadedModel) -> SimilarityIndex:
         return holder.index
     finally:
         holder.build_lock.release()
+
+
+def describe(app: Flask) -> dict[str, object] | None:
+    """The similarity index this worker holds: model version and number of live rows."""
+    holder: _Holder | None = app.extensions.get("ml_similarity")
+    index = holder.index if holder else None
+    if index is None:
+        return None
+    return {"model_version": index.model.version, "tickets": int(index.alive.sum())}
