@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
+
+
+def _serves_requests() -> bool:
+    """False inside CLI commands other than `flask run` (train, promote, db...): they need no background load."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.info_name == "run"
 
 
 def init_app(app: Flask) -> None:
@@ -15,5 +22,5 @@ def init_app(app: Flask) -> None:
     app.extensions["ml_model"] = cache
     add_readiness_check(app, lambda: readiness_check(cache))
     connect_auto_triage(app)
-    if app.config["ML_LOAD_ON_START"]:
+    if app.config["ML_LOAD_ON_START"] and _serves_requests():
         cache.start()
