@@ -23,6 +23,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ADMIN_DB = "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER: subprocess.Popen | None = None
 
 
 def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
@@ -80,6 +81,8 @@ def wait_for(base: str, headers: dict[str, str], version: str, timeout: float, i
     """Seconds until two workers serve `version` (and hold its similarity index when asked)."""
     started, latest = time.perf_counter(), {}
     while time.perf_counter() - started < timeout:
+        if SERVER and SERVER.poll() is not None:
+            raise SystemExit("gunicorn exited; see bench/results/gunicorn-ml.log")
         latest.update(workers_state(base, headers, polls=4))
         done = [w for w in latest.values() if w["loaded_version"] == version
                 and (not index or (w.get("similarity_index") or {}).get("model_version") == version)]
@@ -161,9 +164,15 @@ def main() -> None:
         rows.append((f"flask train #{number}: time to train + register / peak RSS",
                      f"{seconds:.1f} s / {peak:.0f} MiB"))
     rows.append(("training result (last line of flask train)", output.strip().splitlines()[-1]))
+    log_path = ROOT / "bench" / "results" / "gunicorn-ml.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115 - closed after the server stops
+    # No control socket: its default path is shared by every gunicorn of this user on the machine.
     server = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{args.port}", "--timeout", "120",
-                               "app:create_app()"], cwd=ROOT, env={**env, "ML_LOAD_ON_START": "true"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--no-control-socket", "app:create_app()"], cwd=ROOT,
+                              env={**env, "ML_LOAD_ON_START": "true"}, stdout=log, stderr=subprocess.STDOUT)
+    global SERVER
+    SERVER = server
     base = f"http://127.0.0.1:{args.port}"
     try:
         started = time.perf_counter()
@@ -182,6 +191,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     print("| measurement | result |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
