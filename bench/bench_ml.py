@@ -29,7 +29,9 @@ SERVER: subprocess.Popen | None = None
 def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Run a flask command; return (seconds, peak RSS in MiB, output)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
@@ -84,8 +86,12 @@ def wait_for(base: str, headers: dict[str, str], version: str, timeout: float, i
         if SERVER and SERVER.poll() is not None:
             raise SystemExit("gunicorn exited; see bench/results/gunicorn-ml.log")
         latest.update(workers_state(base, headers, polls=4))
-        done = [w for w in latest.values() if w["loaded_version"] == version
-                and (not index or (w.get("similarity_index") or {}).get("model_version") == version)]
+        done = [
+            w
+            for w in latest.values()
+            if w["loaded_version"] == version
+            and (not index or (w.get("similarity_index") or {}).get("model_version") == version)
+        ]
         if len(done) >= 2:
             return time.perf_counter() - started
         time.sleep(0.05)
@@ -124,16 +130,22 @@ def measure_http(base: str, headers: dict[str, dict[str, str]], n: int, count: i
         return session.post(f"{base}/api/tickets/{rng.randint(1, n)}/ml_predict/", json={}, headers=agent)
 
     def predict():
-        title, description = sample_ticket_text(rng.choice(("billing", "bug", "account", "feature", "other")), rng)
-        return session.post(f"{base}/api/ml/predict/", json={"title": title, "description": description},
-                            headers=agent)
+        title, description = sample_ticket_text(
+            rng.choice(("billing", "bug", "account", "feature", "other")), rng
+        )
+        return session.post(
+            f"{base}/api/ml/predict/", json={"title": title, "description": description}, headers=agent
+        )
 
     def similar():
         return session.get(f"{base}/api/tickets/{rng.randint(1, n)}/similar/?top=5", headers=agent)
 
     rows = []
-    for label, call in (("POST /api/tickets/{id}/ml_predict/", ml_predict), ("POST /api/ml/predict/", predict),
-                        ("GET /api/tickets/{id}/similar/?top=5", similar)):
+    for label, call in (
+        ("POST /api/tickets/{id}/ml_predict/", ml_predict),
+        ("POST /api/ml/predict/", predict),
+        ("GET /api/tickets/{id}/similar/?top=5", similar),
+    ):
         p50, p95 = latencies(call, count)
         rows.append((f"{label} p50 / p95 ({count} requests)", f"{p50:.1f} ms / {p95:.1f} ms"))
     return rows
@@ -147,10 +159,16 @@ def main() -> None:
     parser.add_argument("--refresh-seconds", type=float, default=10.0)
     args = parser.parse_args()
     store = tempfile.mkdtemp(prefix="ml-bench-mlflow-")
-    env = {**os.environ, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/ml_bench",
-           "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db", "MLFLOW_ARTIFACT_ROOT": f"{store}/artifacts",
-           "MLFLOW_DISABLE_TELEMETRY": "true", "ML_LOAD_ON_START": "false", "FLASK_APP": "app:create_app",
-           "MODEL_REFRESH_SECONDS": str(args.refresh_seconds)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/ml_bench",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db",
+        "MLFLOW_ARTIFACT_ROOT": f"{store}/artifacts",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "ML_LOAD_ON_START": "false",
+        "FLASK_APP": "app:create_app",
+        "MODEL_REFRESH_SECONDS": str(args.refresh_seconds),
+    }
     flask = [str(BIN / "flask")]
     rows: list[tuple[str, str]] = []
     recreate_database("ml_bench")
@@ -161,33 +179,60 @@ def main() -> None:
     headers = tokens(env)
     for number, extra in ((1, []), (2, ["--force"])):
         seconds, peak, output = run_timed([*flask, "train", *extra], env)
-        rows.append((f"flask train #{number}: time to train + register / peak RSS",
-                     f"{seconds:.1f} s / {peak:.0f} MiB"))
+        rows.append(
+            (
+                f"flask train #{number}: time to train + register / peak RSS",
+                f"{seconds:.1f} s / {peak:.0f} MiB",
+            )
+        )
     rows.append(("training result (last line of flask train)", output.strip().splitlines()[-1]))
     log_path = ROOT / "bench" / "results" / "gunicorn-ml.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - closed after the server stops
     # No control socket: its default path is shared by every gunicorn of this user on the machine.
-    server = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{args.port}", "--timeout", "120",
-                               "--no-control-socket", "app:create_app()"], cwd=ROOT,
-                              env={**env, "ML_LOAD_ON_START": "true"}, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--timeout",
+            "120",
+            "--no-control-socket",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env={**env, "ML_LOAD_ON_START": "true"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     global SERVER
     SERVER = server
     base = f"http://127.0.0.1:{args.port}"
     try:
         started = time.perf_counter()
         wait_for(base, headers["agent"], "2", 300, index=True)
-        rows.append(("worker start -> model + similarity index loaded in both workers",
-                     f"{time.perf_counter() - started:.1f} s"))
+        rows.append(
+            (
+                "worker start -> model + similarity index loaded in both workers",
+                f"{time.perf_counter() - started:.1f} s",
+            )
+        )
         rows.extend(measure_http(base, headers, args.n, args.requests))
         pids = sorted(workers_state(base, headers["agent"]))
-        rows.append(("worker RSS with model + index loaded",
-                     " / ".join(f"{rss_mib(pid):.0f} MiB" for pid in pids)))
+        rows.append(
+            ("worker RSS with model + index loaded", " / ".join(f"{rss_mib(pid):.0f} MiB" for pid in pids))
+        )
         run_timed([*flask, "promote", "1"], env)
         model_s = wait_for(base, headers["agent"], "1", 120, index=False)
         index_s = wait_for(base, headers["agent"], "1", 300, index=True) + model_s
-        rows.append((f"promotion (flask promote) reaches both workers (MODEL_REFRESH_SECONDS={args.refresh_seconds:g})",
-                     f"{model_s:.1f} s (similarity index rebuilt: {index_s:.1f} s)"))
+        rows.append(
+            (
+                f"flask promote reaches both workers (MODEL_REFRESH_SECONDS={args.refresh_seconds:g})",
+                f"{model_s:.1f} s (similarity index rebuilt: {index_s:.1f} s)",
+            )
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

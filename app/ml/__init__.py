@@ -1,4 +1,4 @@
-"""Ticket classification: training tracked in MLflow, a gated registry, hot-swapped serving, similar tickets."""
+"""Ticket classification: MLflow-tracked training, a gated registry, hot-swapped serving, similar tickets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask import Flask
 
 
 def _serves_requests() -> bool:
-    """False inside CLI commands other than `flask run` (train, promote, db...): they need no background load."""
+    """False inside CLI commands other than `flask run` (train, promote, db...): no background load."""
     ctx = click.get_current_context(silent=True)
     return ctx is None or ctx.info_name == "run"
 

@@ -22,9 +22,11 @@ def train_command(force: bool) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     metrics = result.metrics
-    click.echo(f"run {result.run_id}: {result.model_name} v{result.model_version}, "
-               f"accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
-               f"{'champion' if result.promoted else 'challenger'} ({result.promotion_reason})")
+    click.echo(
+        f"run {result.run_id}: {result.model_name} v{result.model_version}, "
+        f"accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
+        f"{'champion' if result.promoted else 'challenger'} ({result.promotion_reason})"
+    )
 
 
 @click.command("promote")
@@ -38,5 +40,7 @@ def promote_command(version: str) -> None:
         result = promote(version=version)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{result['model_name']}: champion is now version {result['version']} "
-               f"(was {result['previous_version']}).")
+    click.echo(
+        f"{result['model_name']}: champion is now version {result['version']} "
+        f"(was {result['previous_version']})."
+    )

@@ -24,15 +24,19 @@ class DataSnapshot:
 
 def load_labelled() -> tuple[pd.DataFrame, DataSnapshot]:
     """Tickets labelled by a human (never the model's own guesses) as columns id, text, category."""
-    query = (sa.select(Ticket.id, Ticket.title, Ticket.description, Ticket.category, Ticket.updated_at)
-             .where(Ticket.category_source == "human", Ticket.category.is_not(None))
-             .order_by(Ticket.id))
+    query = (
+        sa.select(Ticket.id, Ticket.title, Ticket.description, Ticket.category, Ticket.updated_at)
+        .where(Ticket.category_source == "human", Ticket.category.is_not(None))
+        .order_by(Ticket.id)
+    )
     rows = db.session.execute(query).all()
-    frame = pd.DataFrame({
-        "id": [r.id for r in rows],
-        "text": [ticket_text(r.title, r.description) for r in rows],
-        "category": [r.category for r in rows],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [r.id for r in rows],
+            "text": [ticket_text(r.title, r.description) for r in rows],
+            "category": [r.category for r in rows],
+        }
+    )
     snapshot = DataSnapshot(
         max_ticket_id=max((r.id for r in rows), default=None),
         max_updated_at=max((as_utc(r.updated_at) for r in rows), default=None),

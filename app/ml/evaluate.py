@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix, f1_score,
-                             log_loss)
+from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score, log_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline
 
@@ -62,8 +61,9 @@ def confusion_png(labels: np.ndarray, predicted: np.ndarray, classes: list[str])
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     for (i, j), value in np.ndenumerate(matrix):
-        ax.text(j, i, str(value), ha="center", va="center",
-                color="white" if value > matrix.max() / 2 else "black")
+        ax.text(
+            j, i, str(value), ha="center", va="center", color="white" if value > matrix.max() / 2 else "black"
+        )
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
@@ -74,15 +74,21 @@ def _cross_validate(frame: pd.DataFrame, labels: np.ndarray) -> dict[str, float]
     folds = int(min(5, pd.Series(labels).value_counts().min()))
     if len(frame) > CV_MAX_SAMPLES or folds < 2:
         return {}
-    scores = cross_val_score(build_pipeline(n_samples=len(frame)), frame, labels, scoring="f1_macro",
-                             cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED))
+    scores = cross_val_score(
+        build_pipeline(n_samples=len(frame)),
+        frame,
+        labels,
+        scoring="f1_macro",
+        cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED),
+    )
     return {"cv_macro_f1_mean": float(scores.mean()), "cv_macro_f1_std": float(scores.std())}
 
 
 def fit_and_evaluate(frame: pd.DataFrame, labels: np.ndarray) -> tuple[Pipeline, Evaluation]:
     """Fit on a stratified 80% split and score on the 20% holdout (the fitted model is the one scored)."""
     train_x, test_x, train_y, test_y = train_test_split(
-        frame, labels, test_size=HOLDOUT_FRACTION, stratify=labels, random_state=SEED)
+        frame, labels, test_size=HOLDOUT_FRACTION, stratify=labels, random_state=SEED
+    )
     pipeline = build_pipeline(n_samples=len(train_x))
     pipeline.fit(train_x, train_y)
     classes = [str(c) for c in pipeline.classes_]
@@ -95,11 +101,21 @@ def fit_and_evaluate(frame: pd.DataFrame, labels: np.ndarray) -> tuple[Pipeline,
         **_per_class(report, classes),
         **_cross_validate(frame, labels),
     }
-    params = {"holdout_fraction": HOLDOUT_FRACTION, "split_seed": SEED,
-              "n_train": len(train_x), "n_holdout": len(test_x)}
-    return pipeline, Evaluation(metrics=metrics, report=report, classes=classes, params=params,
-                                confusion_png=confusion_png(test_y, predicted, classes),
-                                holdout=test_x, holdout_labels=np.asarray(test_y))
+    params = {
+        "holdout_fraction": HOLDOUT_FRACTION,
+        "split_seed": SEED,
+        "n_train": len(train_x),
+        "n_holdout": len(test_x),
+    }
+    return pipeline, Evaluation(
+        metrics=metrics,
+        report=report,
+        classes=classes,
+        params=params,
+        confusion_png=confusion_png(test_y, predicted, classes),
+        holdout=test_x,
+        holdout_labels=np.asarray(test_y),
+    )
 
 
 @dataclass(frozen=True)
@@ -110,8 +126,7 @@ class Decision:
     reason: str
 
 
-def promote_if_better(*, new_f1: float, champion_f1: float | None, tolerance: float,
-                      force: bool) -> Decision:
+def promote_if_better(*, new_f1: float, champion_f1: float | None, tolerance: float, force: bool) -> Decision:
     """The gate: promote when forced, when there is no champion, or when not worse beyond tolerance."""
     if force:
         return Decision(True, "forced by the caller")

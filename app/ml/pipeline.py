@@ -36,8 +36,14 @@ def min_df_for(n_samples: int) -> int:
 
 def build_pipeline(*, n_samples: int, C: float = 4.0, max_iter: int = 1000) -> Pipeline:  # noqa: N803
     """TF-IDF word 1-2 grams (sublinear tf) + class-balanced logistic regression."""
-    tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=min_df_for(n_samples),
-                            max_df=0.9, strip_accents="unicode", dtype=np.float32)
+    tfidf = TfidfVectorizer(
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        min_df=min_df_for(n_samples),
+        max_df=0.9,
+        strip_accents="unicode",
+        dtype=np.float32,
+    )
     # A plain column name (not a list) hands the vectorizer a 1-D series of strings;
     # sparse_threshold=1 keeps the output sparse however dense it is.
     features = ColumnTransformer([("tfidf", tfidf, TEXT_COLUMN)], sparse_threshold=1.0)
@@ -50,10 +56,16 @@ def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
     tfidf = pipeline.named_steps["features"].transformers[0][1]
     clf = pipeline.named_steps["clf"]
     return {
-        "tfidf_ngram_range": str(tfidf.ngram_range), "tfidf_min_df": tfidf.min_df,
-        "tfidf_max_df": tfidf.max_df, "tfidf_sublinear_tf": tfidf.sublinear_tf,
-        "tfidf_strip_accents": tfidf.strip_accents, "clf": type(clf).__name__, "clf_C": clf.C,
-        "clf_class_weight": clf.class_weight, "clf_max_iter": clf.max_iter, "clf_solver": clf.solver,
+        "tfidf_ngram_range": str(tfidf.ngram_range),
+        "tfidf_min_df": tfidf.min_df,
+        "tfidf_max_df": tfidf.max_df,
+        "tfidf_sublinear_tf": tfidf.sublinear_tf,
+        "tfidf_strip_accents": tfidf.strip_accents,
+        "clf": type(clf).__name__,
+        "clf_C": clf.C,
+        "clf_class_weight": clf.class_weight,
+        "clf_max_iter": clf.max_iter,
+        "clf_solver": clf.solver,
     }
 
 

@@ -93,9 +93,17 @@ def _experiment_id(client: Any) -> str:
         return experiment.experiment_id
 
 
-def log_training_run(*, params: dict[str, Any], metrics: dict[str, float], tags: dict[str, str],
-                     report: dict[str, Any], confusion_png: bytes, warnings: list[str],
-                     model: Any, input_example: Any) -> LoggedRun:
+def log_training_run(
+    *,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    report: dict[str, Any],
+    confusion_png: bytes,
+    warnings: list[str],
+    model: Any,
+    input_example: Any,
+) -> LoggedRun:
     """Log one training run with its artifacts and the fitted model, registering a new version."""
     with _mlflow() as mlflow:
         from mlflow.models import infer_signature
@@ -112,10 +120,14 @@ def log_training_run(*, params: dict[str, Any], metrics: dict[str, float], tags:
             if warnings:
                 mlflow.log_text("\n".join(warnings), "warnings.txt")
             info = mlflow.sklearn.log_model(
-                model, name="model", serialization_format="skops",
+                model,
+                name="model",
+                serialization_format="skops",
                 signature=infer_signature(input_example, model.predict(input_example)),
-                input_example=input_example, registered_model_name=_model_name(),
-                pip_requirements=[f"{d}=={dist_version(d)}" for d in _REQUIREMENTS])
+                input_example=input_example,
+                registered_model_name=_model_name(),
+                pip_requirements=[f"{d}=={dist_version(d)}" for d in _REQUIREMENTS],
+            )
             version = str(info.registered_model_version)
             mlflow.set_tag("model_version", version)
     return LoggedRun(run_id=run.info.run_id, experiment_id=experiment_id, version=version)
@@ -131,9 +143,13 @@ def record_decision(*, run_id: str, tags: dict[str, str], metrics: dict[str, flo
 
 
 def _version_info(mv: Any) -> VersionInfo:
-    return VersionInfo(name=mv.name, version=str(mv.version), run_id=mv.run_id,
-                       created_at=datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=UTC),
-                       aliases=list(getattr(mv, "aliases", []) or []))
+    return VersionInfo(
+        name=mv.name,
+        version=str(mv.version),
+        run_id=mv.run_id,
+        created_at=datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=UTC),
+        aliases=list(getattr(mv, "aliases", []) or []),
+    )
 
 
 def version_by_alias(alias: str = CHAMPION) -> VersionInfo | None:
@@ -174,7 +190,9 @@ def load_version(version: str) -> Any:
             local = mlflow.artifacts.download_artifacts(f"models:/{_model_name()}/{version}", dst_path=tmp)
             flavor = Model.load(local).flavors.get("sklearn", {})
             if flavor.get("serialization_format") != "skops":
-                raise ValueError(f"Version {version} is not a skops-saved scikit-learn model; refusing to load.")
+                raise ValueError(
+                    f"Version {version} is not a skops-saved scikit-learn model; refusing to load."
+                )
             return mlflow.sklearn.load_model(local)
 
 
@@ -190,15 +208,21 @@ def list_runs(limit: int) -> list[dict[str, Any]]:
     experiment = client.get_experiment_by_name(_config()["MLFLOW_EXPERIMENT_NAME"])
     if experiment is None:
         return []
-    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time DESC"],
-                              max_results=limit)
-    return [{
-        "run_id": r.info.run_id, "status": r.info.status,
-        "start_time": datetime.fromtimestamp(r.info.start_time / 1000, tz=UTC),
-        "end_time": datetime.fromtimestamp(r.info.end_time / 1000, tz=UTC) if r.info.end_time else None,
-        "metrics": dict(r.data.metrics), "params": dict(r.data.params),
-        "tags": {k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.")},
-    } for r in runs]
+    runs = client.search_runs(
+        [experiment.experiment_id], order_by=["attributes.start_time DESC"], max_results=limit
+    )
+    return [
+        {
+            "run_id": r.info.run_id,
+            "status": r.info.status,
+            "start_time": datetime.fromtimestamp(r.info.start_time / 1000, tz=UTC),
+            "end_time": datetime.fromtimestamp(r.info.end_time / 1000, tz=UTC) if r.info.end_time else None,
+            "metrics": dict(r.data.metrics),
+            "params": dict(r.data.params),
+            "tags": {k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.")},
+        }
+        for r in runs
+    ]
 
 
 class RegistryUnavailable(Exception):
@@ -214,4 +238,6 @@ def guard(action: str) -> Iterator[None]:
         raise
     except Exception as exc:
         uri = _config()["MLFLOW_TRACKING_URI"]
-        raise RegistryUnavailable(f"MLflow ({uri}) failed while {action}: {type(exc).__name__}: {exc}") from exc
+        raise RegistryUnavailable(
+            f"MLflow ({uri}) failed while {action}: {type(exc).__name__}: {exc}"
+        ) from exc

@@ -9,15 +9,35 @@ from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
 from app.ml import service
-from app.ml.schemas import (MlPredictSchema, ModelInfoSchema, PredictionSchema, PromoteResultSchema,
-                            PromoteSchema, RunSchema, RunsQuerySchema, SimilarQuerySchema, SimilarTextSchema,
-                            SimilarTicketSchema, TextSchema, TrainResultSchema, TrainSchema)
+from app.ml.schemas import (
+    MlPredictSchema,
+    ModelInfoSchema,
+    PredictionSchema,
+    PromoteResultSchema,
+    PromoteSchema,
+    RunSchema,
+    RunsQuerySchema,
+    SimilarQuerySchema,
+    SimilarTextSchema,
+    SimilarTicketSchema,
+    TextSchema,
+    TrainResultSchema,
+    TrainSchema,
+)
 from app.ml.train import train_model
 
-blp = Blueprint("ml", __name__, url_prefix="/api/ml",
-                description="Train, promote and inspect the ticket classifier; predict and find similar text")
-tickets_blp = Blueprint("ml_tickets", __name__, url_prefix="/api/tickets",
-                        description="Model predictions and similar tickets for a ticket")
+blp = Blueprint(
+    "ml",
+    __name__,
+    url_prefix="/api/ml",
+    description="Train, promote and inspect the ticket classifier; predict and find similar text",
+)
+tickets_blp = Blueprint(
+    "ml_tickets",
+    __name__,
+    url_prefix="/api/tickets",
+    description="Model predictions and similar tickets for a ticket",
+)
 
 
 @blp.route("/train/")
@@ -28,7 +48,9 @@ class Train(MethodView):
     @blp.response(201, TrainResultSchema)
     def post(self, data=None):
         """Train, log and register a new model version; promote it if it passes the gate (admin)"""
-        result = train_model(force=(data or {}).get("force", False), trigger="api", user=current_user().username)
+        result = train_model(
+            force=(data or {}).get("force", False), trigger="api", user=current_user().username
+        )
         return asdict(result)
 
 
@@ -83,8 +105,9 @@ class SimilarText(MethodView):
     @blp.response(200, SimilarTicketSchema(many=True))
     def post(self, data):
         """Find the tickets you may see that read most like the given text"""
-        return service.similar_to_text(user=current_user(), title=data["title"],
-                                       description=data["description"], top=data["top"])
+        return service.similar_to_text(
+            user=current_user(), title=data["title"], description=data["description"], top=data["top"]
+        )
 
 
 @tickets_blp.route("/<int:ticket_id>/ml_predict/")
@@ -95,8 +118,9 @@ class TicketPredict(MethodView):
     @tickets_blp.response(200, PredictionSchema)
     def post(self, data=None, ticket_id: int = 0):
         """Classify a ticket; a confident answer sets its category (source=model) (agent, admin)"""
-        return service.predict_ticket(user=current_user(), ticket_id=ticket_id,
-                                      overwrite=(data or {}).get("overwrite", False))
+        return service.predict_ticket(
+            user=current_user(), ticket_id=ticket_id, overwrite=(data or {}).get("overwrite", False)
+        )
 
 
 @tickets_blp.route("/<int:ticket_id>/similar/")

@@ -10,8 +10,9 @@ TOP = validate.Range(min=1, max=20)
 
 
 class TrainSchema(Schema):
-    force = fields.Boolean(load_default=False,
-                           metadata={"description": "Make the new version champion whatever its score."})
+    force = fields.Boolean(
+        load_default=False, metadata={"description": "Make the new version champion whatever its score."}
+    )
 
 
 class TrainResultSchema(Schema):
@@ -21,11 +22,20 @@ class TrainResultSchema(Schema):
     model_version = fields.String(dump_only=True)
     promoted = fields.Boolean(dump_only=True)
     promotion_reason = fields.String(dump_only=True)
-    metrics = fields.Dict(keys=fields.String(), values=fields.Float(), dump_only=True,
-                          metadata={"description": "accuracy, macro_f1, log_loss, per-class precision/recall/f1, "
-                                                   "cross-validation scores on small data."})
-    champion_metrics = fields.Dict(dump_only=True, allow_none=True,
-                                   metadata={"description": "The previous champion's macro F1 on this holdout."})
+    metrics = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        dump_only=True,
+        metadata={
+            "description": "accuracy, macro_f1, log_loss, per-class precision/recall/f1, "
+            "cross-validation scores on small data."
+        },
+    )
+    champion_metrics = fields.Dict(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The previous champion's macro F1 on this holdout."},
+    )
     n_samples = fields.Integer(dump_only=True)
     n_classes = fields.Integer(dump_only=True)
     classes = fields.List(fields.String(), dump_only=True)
@@ -33,8 +43,11 @@ class TrainResultSchema(Schema):
 
 
 class PromoteSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1),
-                             metadata={"description": "An existing registered version number."})
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "An existing registered version number."},
+    )
 
 
 class PromoteResultSchema(Schema):
@@ -55,7 +68,9 @@ class ChampionSchema(Schema):
 class ModelInfoSchema(Schema):
     name = fields.String(dump_only=True)
     champion = fields.Nested(ChampionSchema, dump_only=True, allow_none=True)
-    worker = fields.Dict(dump_only=True, metadata={"description": "This worker's loaded version and last refresh."})
+    worker = fields.Dict(
+        dump_only=True, metadata={"description": "This worker's loaded version and last refresh."}
+    )
 
 
 class RunsQuerySchema(Schema):
@@ -86,8 +101,9 @@ class SimilarQuerySchema(Schema):
 
 
 class MlPredictSchema(Schema):
-    overwrite = fields.Boolean(load_default=False,
-                               metadata={"description": "Replace a category set by a human."})
+    overwrite = fields.Boolean(
+        load_default=False, metadata={"description": "Replace a category set by a human."}
+    )
 
 
 class PredictionSchema(Schema):
@@ -95,9 +111,12 @@ class PredictionSchema(Schema):
     category = fields.String(dump_only=True, metadata={"enum": list(CATEGORIES)})
     confidence = fields.Float(dump_only=True)
     probabilities = fields.Dict(keys=fields.String(), values=fields.Float(), dump_only=True)
-    abstained = fields.Boolean(dump_only=True,
-                               metadata={"description": "Confidence below ML_MIN_CONFIDENCE: nothing written."})
-    applied = fields.Boolean(dump_only=True, metadata={"description": "The category was written to the ticket."})
+    abstained = fields.Boolean(
+        dump_only=True, metadata={"description": "Confidence below ML_MIN_CONFIDENCE: nothing written."}
+    )
+    applied = fields.Boolean(
+        dump_only=True, metadata={"description": "The category was written to the ticket."}
+    )
     model_name = fields.String(dump_only=True)
     model_version = fields.String(dump_only=True)
 
@@ -107,4 +126,6 @@ class SimilarTicketSchema(Schema):
     title = fields.String(dump_only=True)
     status = fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
     category = fields.String(dump_only=True, allow_none=True)
-    score = fields.Float(dump_only=True, metadata={"description": "Cosine similarity in the model's TF-IDF space."})
+    score = fields.Float(
+        dump_only=True, metadata={"description": "Cosine similarity in the model's TF-IDF space."}
+    )

@@ -34,11 +34,16 @@ class Prediction:
 def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
     """The model's category for a text; abstains below ML_MIN_CONFIDENCE."""
     probabilities = model.pipeline.predict_proba(text_frame([ticket_text(title, description)]))[0]
-    ranked = dict(sorted(zip(model.classes, map(float, probabilities)), key=lambda kv: -kv[1]))
+    ranked = dict(sorted(zip(model.classes, map(float, probabilities), strict=True), key=lambda kv: -kv[1]))
     category, confidence = next(iter(ranked.items()))
-    return Prediction(category=category, confidence=confidence, probabilities=ranked,
-                      abstained=confidence < current_app.config["ML_MIN_CONFIDENCE"],
-                      model_name=model.name, model_version=model.version)
+    return Prediction(
+        category=category,
+        confidence=confidence,
+        probabilities=ranked,
+        abstained=confidence < current_app.config["ML_MIN_CONFIDENCE"],
+        model_name=model.name,
+        model_version=model.version,
+    )
 
 
 def predict_text(*, title: str, description: str) -> Prediction:
@@ -52,7 +57,9 @@ def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool,
         return False
     if (ticket.category, ticket.category_source) == (prediction.category, "model"):
         return False
-    tickets.set_category(ticket=ticket, category=prediction.category, source="model", actor=None, commit=commit)
+    tickets.set_category(
+        ticket=ticket, category=prediction.category, source="model", actor=None, commit=commit
+    )
     return True
 
 
@@ -71,11 +78,25 @@ def _similar(user: User, text: str, *, exclude_id: int | None, top: int) -> list
     owner = None if user.is_staff else user.id
     # A few spare candidates cover tickets deleted since they were indexed.
     hits = index.search(text, owner_id=owner, exclude_id=exclude_id, limit=top + 10)
-    rows = {t.id: t for t in db.session.execute(
-        sa.select(Ticket.id, Ticket.title, Ticket.status, Ticket.category)
-        .where(Ticket.id.in_([i for i, _ in hits]))).all()}
-    found = [{"id": i, "title": rows[i].title, "status": rows[i].status, "category": rows[i].category,
-              "score": round(score, 6)} for i, score in hits if i in rows]
+    rows = {
+        t.id: t
+        for t in db.session.execute(
+            sa.select(Ticket.id, Ticket.title, Ticket.status, Ticket.category).where(
+                Ticket.id.in_([i for i, _ in hits])
+            )
+        ).all()
+    }
+    found = [
+        {
+            "id": i,
+            "title": rows[i].title,
+            "status": rows[i].status,
+            "category": rows[i].category,
+            "score": round(score, 6),
+        }
+        for i, score in hits
+        if i in rows
+    ]
     return found[:top]
 
 
@@ -106,8 +127,11 @@ def promote(*, version: str) -> dict[str, Any]:
     previous = _registry_call("reading the champion", registry.version_by_alias, registry.CHAMPION)
     _registry_call("moving the champion alias", registry.set_alias, registry.CHAMPION, target.version)
     model_cache(current_app).refresh_soon()
-    return {"model_name": current_app.config["MODEL_NAME"], "version": target.version,
-            "previous_version": previous.version if previous else None}
+    return {
+        "model_name": current_app.config["MODEL_NAME"],
+        "version": target.version,
+        "previous_version": previous.version if previous else None,
+    }
 
 
 def model_info() -> dict[str, Any]:
@@ -118,11 +142,18 @@ def model_info() -> dict[str, Any]:
         return {"name": current_app.config["MODEL_NAME"], "champion": None, "worker": worker}
     run = _registry_call("reading the run", registry.run_data, champion.run_id) if champion.run_id else {}
     params = run.get("params", {})
-    return {"name": champion.name, "worker": worker, "champion": {
-        "version": champion.version, "run_id": champion.run_id, "created_at": champion.created_at,
-        "aliases": champion.aliases, "metrics": run.get("metrics", {}),
-        "classes": [c for c in params.get("classes", "").split(",") if c],
-    }}
+    return {
+        "name": champion.name,
+        "worker": worker,
+        "champion": {
+            "version": champion.version,
+            "run_id": champion.run_id,
+            "created_at": champion.created_at,
+            "aliases": champion.aliases,
+            "metrics": run.get("metrics", {}),
+            "classes": [c for c in params.get("classes", "").split(",") if c],
+        },
+    }
 
 
 def list_runs(*, limit: int) -> list[dict[str, Any]]:

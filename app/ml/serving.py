@@ -50,7 +50,8 @@ class ModelCache:
             detail = f" Last error: {self.last_error}" if self.last_error else ""
             raise ServiceUnavailable(
                 "No classification model is loaded in this worker yet: train one (POST /api/ml/train/ or "
-                "`flask train`), or wait for the background load to finish." + detail)
+                "`flask train`), or wait for the background load to finish." + detail
+            )
         return model
 
     def refresh(self, *, build_index: bool = False, wait: bool = False) -> bool:
@@ -84,8 +85,13 @@ class ModelCache:
             if champion is not None and (current is None or current.version != champion.version):
                 pipeline = registry.load_version(champion.version)
                 swapped = LoadedModel(
-                    pipeline=pipeline, name=self.app.config["MODEL_NAME"], version=champion.version,
-                    run_id=champion.run_id, classes=[str(c) for c in pipeline.classes_], loaded_at=utcnow())
+                    pipeline=pipeline,
+                    name=self.app.config["MODEL_NAME"],
+                    version=champion.version,
+                    run_id=champion.run_id,
+                    classes=[str(c) for c in pipeline.classes_],
+                    loaded_at=utcnow(),
+                )
                 with self._swap_lock:
                     self.loaded = swapped
                 log.info("loaded %s version %s", swapped.name, swapped.version)
@@ -99,8 +105,9 @@ class ModelCache:
 
     def refresh_soon(self) -> None:
         """Refresh in a background thread (after a promotion in this worker)."""
-        threading.Thread(target=self.refresh, kwargs={"build_index": True}, daemon=True,
-                         name="ml-model-refresh").start()
+        threading.Thread(
+            target=self.refresh, kwargs={"build_index": True}, daemon=True, name="ml-model-refresh"
+        ).start()
 
     def _loop(self) -> None:
         interval = max(0.5, float(self.app.config["MODEL_REFRESH_SECONDS"]))

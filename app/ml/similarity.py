@@ -72,7 +72,9 @@ class SimilarityIndex:
 
     def build(self) -> SimilarityIndex:
         """Vectorise all tickets, in batches."""
-        result = db.session.execute(sa.select(*_COLUMNS).order_by(Ticket.id).execution_options(yield_per=BATCH))
+        result = db.session.execute(
+            sa.select(*_COLUMNS).order_by(Ticket.id).execution_options(yield_per=BATCH)
+        )
         with self.lock:
             for batch in result.partitions(BATCH):
                 self._add(list(batch))
@@ -95,8 +97,9 @@ class SimilarityIndex:
             with self.lock:
                 self._add(rows)
 
-    def search(self, text: str, *, owner_id: int | None, exclude_id: int | None,
-               limit: int) -> list[tuple[int, float]]:
+    def search(
+        self, text: str, *, owner_id: int | None, exclude_id: int | None, limit: int
+    ) -> list[tuple[int, float]]:
         """Up to `limit` (ticket id, cosine score) pairs, best first, zero scores left out."""
         query = vectorize(self.model.pipeline, text_frame([text]))
         # Rows are L2-normalised by the vectorizer, so the dot product is the cosine similarity.

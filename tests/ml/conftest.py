@@ -9,8 +9,16 @@ import pytest
 from app.ml.serving import LoadedModel, model_cache
 from tests.ml.corpus import add_corpus
 
-ML_SETTINGS = ("MLFLOW_TRACKING_URI", "MLFLOW_ARTIFACT_ROOT", "MLFLOW_EXPERIMENT_NAME", "MODEL_NAME",
-               "ML_MIN_CONFIDENCE", "ML_AUTO_TRIAGE", "ML_MIN_SAMPLES_PER_CLASS", "ML_PROMOTION_TOLERANCE")
+ML_SETTINGS = (
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_ARTIFACT_ROOT",
+    "MLFLOW_EXPERIMENT_NAME",
+    "MODEL_NAME",
+    "ML_MIN_CONFIDENCE",
+    "ML_AUTO_TRIAGE",
+    "ML_MIN_SAMPLES_PER_CLASS",
+    "ML_PROMOTION_TOLERANCE",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)

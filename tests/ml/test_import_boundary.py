@@ -25,14 +25,24 @@ print("mlflow" in sys.modules)
 
 def test_importing_and_serving_the_web_layer_does_not_import_mlflow():
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "TEST_DATABASE_URL": "sqlite://"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 
 
 def test_only_the_registry_module_imports_mlflow():
-    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "app").rglob("*.py")
-                 if path.name != "registry.py" and ("import mlflow" in path.read_text()
-                                                   or "from mlflow" in path.read_text())]
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "app").rglob("*.py")
+        if path.name != "registry.py"
+        and ("import mlflow" in path.read_text() or "from mlflow" in path.read_text())
+    ]
     assert offenders == []

@@ -25,7 +25,10 @@ from tests.ml.corpus import add_corpus, degrade_labels
 
 pytestmark = pytest.mark.slow
 
-BUG = {"title": "App crashes on save", "description": "The editor crashes with an error 500 when I click save."}
+BUG = {
+    "title": "App crashes on save",
+    "description": "The editor crashes with an error 500 when I click save.",
+}
 START_TIMEOUT = 90
 REFRESH_SECONDS = 1.0
 
@@ -71,14 +74,34 @@ def mlflow_server(tmp_path) -> Iterator[tuple[str, subprocess.Popen]]:
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     log = open(tmp_path / "mlflow-server.log", "w")  # noqa: SIM115 - closed in finally
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1", "--backend-store-uri", backend.render_as_string(hide_password=False),
-         "--artifacts-destination", str(tmp_path / "artifacts"), "--serve-artifacts"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "mlflow"),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            backend.render_as_string(hide_password=False),
+            "--artifacts-destination",
+            str(tmp_path / "artifacts"),
+            "--serve-artifacts",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        if not _wait_until(lambda: _healthy(url) or server.poll() is not None, START_TIMEOUT) or not _healthy(url):
-            pytest.fail(f"mlflow server did not start: {(tmp_path / 'mlflow-server.log').read_text()[-2000:]}")
+        if not _wait_until(lambda: _healthy(url) or server.poll() is not None, START_TIMEOUT) or not _healthy(
+            url
+        ):
+            pytest.fail(
+                f"mlflow server did not start: {(tmp_path / 'mlflow-server.log').read_text()[-2000:]}"
+            )
         yield url, server
     finally:
         _stop(server)
@@ -112,8 +135,10 @@ def _loaded(app) -> str | None:
     return model.version if model else None
 
 
-@pytest.mark.skipif(shutil.which("mlflow", path=str(Path(sys.executable).parent)) is None,
-                    reason="the full mlflow package (server) is not installed")
+@pytest.mark.skipif(
+    shutil.which("mlflow", path=str(Path(sys.executable).parent)) is None,
+    reason="the full mlflow package (server) is not installed",
+)
 def test_train_gate_promote_and_serve_against_a_real_server(app, client, admin, agent, auth, mlflow_server):
     url, server = mlflow_server
     name = f"it-{uuid.uuid4().hex[:8]}"
@@ -147,7 +172,10 @@ def test_train_gate_promote_and_serve_against_a_real_server(app, client, admin, 
         started = time.monotonic()
         assert _wait_until(lambda: _loaded(other) == "2", REFRESH_SECONDS + 30), model_cache(other).state()
         assert time.monotonic() - started < REFRESH_SECONDS + 30
-        assert client.post("/api/ml/promote/", json={"version": 1}, headers=auth(admin)).json["previous_version"] == "2"
+        assert (
+            client.post("/api/ml/promote/", json={"version": 1}, headers=auth(admin)).json["previous_version"]
+            == "2"
+        )
         assert _wait_until(lambda: _loaded(other) == "1", REFRESH_SECONDS + 30), model_cache(other).state()
 
         _stop(server)

@@ -40,15 +40,22 @@ def test_evaluation_reports_metrics_and_a_confusion_matrix():
     texts, labels = _corpus(12, seed=2)
     _, evaluation = fit_and_evaluate(text_frame(texts), np.asarray(labels))
     assert evaluation.metrics["macro_f1"] > 0.8
-    assert {"accuracy", "log_loss", "f1_bug", "precision_billing", "recall_other",
-            "cv_macro_f1_mean"} <= set(evaluation.metrics)
+    assert {"accuracy", "log_loss", "f1_bug", "precision_billing", "recall_other", "cv_macro_f1_mean"} <= set(
+        evaluation.metrics
+    )
     assert evaluation.confusion_png.startswith(b"\x89PNG")
     assert len(evaluation.holdout) == len(evaluation.holdout_labels) == 12
 
 
-@pytest.mark.parametrize(("new", "champion", "force", "promote"), [
-    (0.5, None, False, True), (0.80, 0.805, False, True), (0.70, 0.80, False, False), (0.1, 0.9, True, True),
-])
+@pytest.mark.parametrize(
+    ("new", "champion", "force", "promote"),
+    [
+        (0.5, None, False, True),
+        (0.80, 0.805, False, True),
+        (0.70, 0.80, False, False),
+        (0.1, 0.9, True, True),
+    ],
+)
 def test_promotion_gate(new, champion, force, promote):
     decision = promote_if_better(new_f1=new, champion_f1=champion, tolerance=0.01, force=force)
     assert decision.promote is promote

@@ -8,13 +8,19 @@ from app.extensions import db
 from app.ml.serving import model_cache
 from app.tickets.models import TicketEvent
 
-BUG = {"title": "App crashes on save", "description": "The editor crashes with an error 500 when I click save."}
+BUG = {
+    "title": "App crashes on save",
+    "description": "The editor crashes with an error 500 when I click save.",
+}
 
 
 def test_without_a_model_ml_answers_503_and_the_rest_works(client, agent, auth, make_ticket):
     ticket = make_ticket()
-    for method, url, body in (("post", "/api/ml/predict/", BUG), ("post", f"/api/tickets/{ticket.id}/ml_predict/", {}),
-                              ("get", f"/api/tickets/{ticket.id}/similar/", None)):
+    for method, url, body in (
+        ("post", "/api/ml/predict/", BUG),
+        ("post", f"/api/tickets/{ticket.id}/ml_predict/", {}),
+        ("get", f"/api/tickets/{ticket.id}/similar/", None),
+    ):
         response = getattr(client, method)(url, json=body, headers=auth(agent))
         assert response.status_code == 503 and "No classification model is loaded" in response.json["message"]
     assert client.get("/api/tickets/", headers=auth(agent)).status_code == 200
@@ -59,7 +65,9 @@ def test_human_category_is_kept_unless_overwrite(client, agent, auth, make_ticke
     body = client.post(f"/api/tickets/{ticket.id}/ml_predict/", json={}, headers=auth(agent)).json
     assert body["category"] == "bug" and body["applied"] is False
     assert client.get(f"/api/tickets/{ticket.id}/", headers=auth(agent)).json["category"] == "billing"
-    body = client.post(f"/api/tickets/{ticket.id}/ml_predict/", json={"overwrite": True}, headers=auth(agent)).json
+    body = client.post(
+        f"/api/tickets/{ticket.id}/ml_predict/", json={"overwrite": True}, headers=auth(agent)
+    ).json
     assert body["applied"] is True
     assert client.get(f"/api/tickets/{ticket.id}/", headers=auth(agent)).json["category_source"] == "model"
 
@@ -89,19 +97,24 @@ def test_similar_finds_a_ticket_created_a_moment_ago(client, agent, auth, make_t
     first = make_ticket(**BUG)
     make_ticket(title="Refund please", description="You charged my credit card twice.")
     assert client.get(f"/api/tickets/{first.id}/similar/", headers=auth(agent)).json == []
-    twin = client.post("/api/tickets/", json={"title": "Crash when saving",
-                                               "description": "The editor crashes with error 500 on save."},
-                       headers=auth(agent)).json
+    twin = client.post(
+        "/api/tickets/",
+        json={"title": "Crash when saving", "description": "The editor crashes with error 500 on save."},
+        headers=auth(agent),
+    ).json
     hits = client.get(f"/api/tickets/{first.id}/similar/?top=5", headers=auth(agent)).json
     assert [h["id"] for h in hits] == [twin["id"]]
     assert 0 < hits[0]["score"] <= 1 and hits[0]["category"] == "bug" and hits[0]["status"] == "OPEN"
 
 
-def test_similar_is_ranked_and_limited_to_what_the_caller_may_see(client, agent, requester, make_user, auth,
-                                                                  make_ticket, serving):
+def test_similar_is_ranked_and_limited_to_what_the_caller_may_see(
+    client, agent, requester, make_user, auth, make_ticket, serving
+):
     other = make_user(username="someone")
     mine = make_ticket(created_by=requester, **BUG)
-    own_close = make_ticket(created_by=requester, title="Crash on save", description="It crashes with error 500.")
+    own_close = make_ticket(
+        created_by=requester, title="Crash on save", description="It crashes with error 500."
+    )
     make_ticket(created_by=other, **BUG)
     own_far = make_ticket(created_by=requester, title="Editor", description="The editor is slow to save.")
     hits = client.get(f"/api/tickets/{mine.id}/similar/", headers=auth(requester)).json
@@ -116,7 +129,9 @@ def test_similar_is_ranked_and_limited_to_what_the_caller_may_see(client, agent,
 def test_similar_validates_top_and_visibility(client, requester, agent, auth, make_ticket, serving):
     ticket = make_ticket(**BUG)
     for top in (0, 21, "x"):
-        assert client.get(f"/api/tickets/{ticket.id}/similar/?top={top}", headers=auth(agent)).status_code == 422
+        assert (
+            client.get(f"/api/tickets/{ticket.id}/similar/?top={top}", headers=auth(agent)).status_code == 422
+        )
     assert client.get(f"/api/tickets/{ticket.id}/similar/", headers=auth(requester)).status_code == 404
 
 
@@ -126,7 +141,9 @@ def test_similar_follows_edits_and_deletions(client, agent, admin, auth, make_ti
     client.get(f"/api/tickets/{anchor.id}/similar/", headers=auth(agent))  # builds the index
     etag = client.get(f"/api/tickets/{other.id}/", headers=auth(agent)).headers["ETag"]
     client.patch(f"/api/tickets/{other.id}/", json=BUG, headers={**auth(agent), "If-Match": etag})
-    assert [h["id"] for h in client.get(f"/api/tickets/{anchor.id}/similar/", headers=auth(agent)).json] == [other.id]
+    assert [h["id"] for h in client.get(f"/api/tickets/{anchor.id}/similar/", headers=auth(agent)).json] == [
+        other.id
+    ]
     etag = client.get(f"/api/tickets/{other.id}/", headers=auth(admin)).headers["ETag"]
     client.delete(f"/api/tickets/{other.id}/", headers={**auth(admin), "If-Match": etag})
     assert client.get(f"/api/tickets/{anchor.id}/similar/", headers=auth(agent)).json == []

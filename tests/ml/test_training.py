@@ -16,14 +16,18 @@ def _client(app) -> MlflowClient:
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def test_train_logs_a_run_registers_a_version_and_promotes_the_first(app, client, admin, auth, fresh_registry):
+def test_train_logs_a_run_registers_a_version_and_promotes_the_first(
+    app, client, admin, auth, fresh_registry
+):
     add_corpus(per_category=14)
     response = client.post("/api/ml/train/", json={}, headers=auth(admin))
     assert response.status_code == 201, response.json
     body = response.json
     assert body["model_name"] == fresh_registry and body["model_version"] == "1"
     assert body["promoted"] is True and body["promotion_reason"] == "no champion yet"
-    assert body["n_samples"] == 70 and body["n_classes"] == 5 and sorted(body["classes"]) == sorted(CATEGORIES)
+    assert (
+        body["n_samples"] == 70 and body["n_classes"] == 5 and sorted(body["classes"]) == sorted(CATEGORIES)
+    )
     assert body["metrics"]["macro_f1"] > 0.8 and body["champion_metrics"] is None
 
     mlflow = _client(app)
