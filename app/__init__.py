@@ -51,9 +51,11 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import blp as auth_blp
     from app.docs import register_docs
     from app.extensions import api
+    from app.ml.routes import blp as ml_blp
+    from app.ml.routes import tickets_blp as ml_tickets_blp
     from app.tickets.routes import blp as tickets_blp
 
-    for blp in (health.blp, auth_blp, tickets_blp, analytics_blp):
+    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp):
         api.register_blueprint(blp)
     register_docs(app)
 
@@ -61,15 +63,20 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the operator CLI commands to `flask`."""
     from app.auth.commands import create_demo_users_command, create_user_command
+    from app.ml.commands import promote_command, train_command
     from app.tickets.commands import seed_tickets_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_demo_users_command)
     app.cli.add_command(seed_tickets_command)
+    app.cli.add_command(train_command)
+    app.cli.add_command(promote_command)
 
 
 def register_features(app: Flask) -> None:
     """Wire packages that react to others (ML, admin) once the core app exists."""
+    from app import ml
     from app.admin import register_admin
 
+    ml.init_app(app)
     register_admin(app)

@@ -1,0 +1,46 @@
+"""`flask train [--force]` and `flask promote VERSION`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from app.errors import DomainError
+
+
+@click.command("train")
+@click.option("--force", is_flag=True, help="Make the new version champion whatever its score.")
+@with_appcontext
+def train_command(force: bool) -> None:
+    """Train, log and register a new model version; promote it if it passes the gate."""
+    from app.ml.train import train_model
+
+    try:
+        result = train_model(force=force, trigger="cli", user=None, progress=click.echo)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    metrics = result.metrics
+    click.echo(
+        f"run {result.run_id}: {result.model_name} v{result.model_version}, "
+        f"accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
+        f"{'champion' if result.promoted else 'challenger'} ({result.promotion_reason})"
+    )
+
+
+@click.command("promote")
+@click.argument("version")
+@with_appcontext
+def promote_command(version: str) -> None:
+    """Move the champion alias to VERSION (also the rollback)."""
+    from app.ml.service import promote
+
+    try:
+        result = promote(version=version)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"{result['model_name']}: champion is now version {result['version']} "
+        f"(was {result['previous_version']})."
+    )

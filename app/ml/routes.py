@@ -1,0 +1,134 @@
+"""ML endpoints under /api/ml/, plus the ticket-scoped ml_predict and similar routes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.current import auth_required, current_user
+from app.ml import service
+from app.ml.schemas import (
+    MlPredictSchema,
+    ModelInfoSchema,
+    PredictionSchema,
+    PromoteResultSchema,
+    PromoteSchema,
+    RunSchema,
+    RunsQuerySchema,
+    SimilarQuerySchema,
+    SimilarTextSchema,
+    SimilarTicketSchema,
+    TextSchema,
+    TrainResultSchema,
+    TrainSchema,
+)
+from app.ml.train import train_model
+
+blp = Blueprint(
+    "ml",
+    __name__,
+    url_prefix="/api/ml",
+    description="Train, promote and inspect the ticket classifier; predict and find similar text",
+)
+tickets_blp = Blueprint(
+    "ml_tickets",
+    __name__,
+    url_prefix="/api/tickets",
+    description="Model predictions and similar tickets for a ticket",
+)
+
+
+@blp.route("/train/")
+class Train(MethodView):
+    decorators = [auth_required("admin")]
+
+    @blp.arguments(TrainSchema(), required=False)
+    @blp.response(201, TrainResultSchema)
+    def post(self, data=None):
+        """Train, log and register a new model version; promote it if it passes the gate (admin)"""
+        result = train_model(
+            force=(data or {}).get("force", False), trigger="api", user=current_user().username
+        )
+        return asdict(result)
+
+
+@blp.route("/promote/")
+class Promote(MethodView):
+    decorators = [auth_required("admin")]
+
+    @blp.arguments(PromoteSchema)
+    @blp.response(200, PromoteResultSchema)
+    def post(self, data):
+        """Move the champion alias to an existing version, e.g. to roll back (admin)"""
+        return service.promote(version=str(data["version"]))
+
+
+@blp.route("/model/")
+class Model(MethodView):
+    decorators = [auth_required()]
+
+    @blp.response(200, ModelInfoSchema)
+    def get(self):
+        """Show the registry's champion and the version this worker serves"""
+        return service.model_info()
+
+
+@blp.route("/runs/")
+class Runs(MethodView):
+    decorators = [auth_required("agent", "admin")]
+
+    @blp.arguments(RunsQuerySchema, location="query")
+    @blp.response(200, RunSchema(many=True))
+    def get(self, args):
+        """List recent training runs with their metrics (agent, admin)"""
+        return service.list_runs(limit=args["limit"])
+
+
+@blp.route("/predict/")
+class Predict(MethodView):
+    decorators = [auth_required()]
+
+    @blp.arguments(TextSchema)
+    @blp.response(200, PredictionSchema)
+    def post(self, data):
+        """Classify free text without writing anything (any authenticated user)"""
+        return service.predict_text(title=data["title"], description=data["description"])
+
+
+@blp.route("/similar/")
+class SimilarText(MethodView):
+    decorators = [auth_required()]
+
+    @blp.arguments(SimilarTextSchema)
+    @blp.response(200, SimilarTicketSchema(many=True))
+    def post(self, data):
+        """Find the tickets you may see that read most like the given text"""
+        return service.similar_to_text(
+            user=current_user(), title=data["title"], description=data["description"], top=data["top"]
+        )
+
+
+@tickets_blp.route("/<int:ticket_id>/ml_predict/")
+class TicketPredict(MethodView):
+    decorators = [auth_required("agent", "admin")]
+
+    @tickets_blp.arguments(MlPredictSchema(), required=False)
+    @tickets_blp.response(200, PredictionSchema)
+    def post(self, data=None, ticket_id: int = 0):
+        """Classify a ticket; a confident answer sets its category (source=model) (agent, admin)"""
+        return service.predict_ticket(
+            user=current_user(), ticket_id=ticket_id, overwrite=(data or {}).get("overwrite", False)
+        )
+
+
+@tickets_blp.route("/<int:ticket_id>/similar/")
+class TicketSimilar(MethodView):
+    decorators = [auth_required()]
+
+    @tickets_blp.arguments(SimilarQuerySchema, location="query")
+    @tickets_blp.response(200, SimilarTicketSchema(many=True))
+    def get(self, args, ticket_id):
+        """Find the tickets you may see that read most like this one"""
+        return service.similar_to_ticket(user=current_user(), ticket_id=ticket_id, top=args["top"])

@@ -1,0 +1,150 @@
+"""The per-process model cache: background load, alias polling, atomic swap, state for /health/ready."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+
+from app.errors import ServiceUnavailable
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A champion version loaded in this process; replaced whole, never mutated."""
+
+    pipeline: Any
+    name: str
+    version: str
+    run_id: str | None
+    classes: list[str]
+    loaded_at: datetime
+
+
+class ModelCache:
+    """Holds this worker's model; a daemon thread follows the registry's champion alias."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.loaded: LoadedModel | None = None
+        self.last_refresh: datetime | None = None  # last successful check of the alias
+        self.last_error: str | None = None
+        self.checking = False
+        self._swap_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def current(self) -> LoadedModel:
+        """The loaded model, or ServiceUnavailable (503) when none has been loaded yet."""
+        model = self.loaded
+        if model is None:
+            detail = f" Last error: {self.last_error}" if self.last_error else ""
+            raise ServiceUnavailable(
+                "No classification model is loaded in this worker yet: train one (POST /api/ml/train/ or "
+                "`flask train`), or wait for the background load to finish." + detail
+            )
+        return model
+
+    def refresh(self, *, build_index: bool = False, wait: bool = False) -> bool:
+        """Check the champion alias and load and swap in a new version; False if a check was running."""
+        if not self._refresh_lock.acquire(blocking=wait, timeout=60 if wait else -1):
+            return False
+        try:
+            self.checking = True
+            with self.app.app_context():
+                swapped = self._check()
+                if swapped and build_index:
+                    from app.ml.similarity import index_for
+
+                    index_for(self.app, swapped)
+            return True
+        except Exception as exc:  # keep serving the last model; report it as stale
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.warning("model refresh failed: %s", self.last_error)
+            return True
+        finally:
+            self.checking = False
+            self._refresh_lock.release()
+
+    def _check(self) -> LoadedModel | None:
+        from app.ml import registry
+
+        with registry.guard("checking the champion alias"):
+            champion = registry.version_by_alias(registry.CHAMPION)
+            current = self.loaded
+            swapped = None
+            if champion is not None and (current is None or current.version != champion.version):
+                pipeline = registry.load_version(champion.version)
+                swapped = LoadedModel(
+                    pipeline=pipeline,
+                    name=self.app.config["MODEL_NAME"],
+                    version=champion.version,
+                    run_id=champion.run_id,
+                    classes=[str(c) for c in pipeline.classes_],
+                    loaded_at=utcnow(),
+                )
+                with self._swap_lock:
+                    self.loaded = swapped
+                log.info("loaded %s version %s", swapped.name, swapped.version)
+        self.last_refresh, self.last_error = utcnow(), None
+        return swapped
+
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Block until no refresh is running (tests, shutdown)."""
+        if self._refresh_lock.acquire(timeout=timeout):
+            self._refresh_lock.release()
+
+    def refresh_soon(self) -> None:
+        """Refresh in a background thread (after a promotion in this worker)."""
+        threading.Thread(
+            target=self.refresh, kwargs={"build_index": True}, daemon=True, name="ml-model-refresh"
+        ).start()
+
+    def _loop(self) -> None:
+        interval = max(0.5, float(self.app.config["MODEL_REFRESH_SECONDS"]))
+        self.refresh(build_index=True)
+        while not self._stop.wait(interval):
+            self.refresh(build_index=True)
+
+    def start(self) -> None:
+        """Start the background load and the alias polling (once per process)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, daemon=True, name="ml-model-poller")
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling (tests and shutdown)."""
+        self._stop.set()
+
+    def state(self) -> dict[str, Any]:
+        """What this worker serves, for /health/ready and GET /api/ml/model/."""
+        model = self.loaded
+        return {
+            "status": "loaded" if model else ("loading" if self.checking else "not loaded"),
+            "pid": os.getpid(),
+            "name": self.app.config["MODEL_NAME"],
+            "loaded_version": model.version if model else None,
+            "loaded_at": model.loaded_at.isoformat() if model else None,
+            "last_refresh": self.last_refresh.isoformat() if self.last_refresh else None,
+            "stale": bool(model and self.last_error),
+            "last_error": self.last_error,
+        }
+
+
+def readiness_check(cache: ModelCache) -> tuple[str, dict[str, Any], bool]:
+    """Report the model state; a missing or stale model never makes the service unready."""
+    return "model", cache.state(), True
+
+
+def model_cache(app: Flask) -> ModelCache:
+    """The app's model cache."""
+    return app.extensions["ml_model"]

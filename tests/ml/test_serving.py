@@ -1,0 +1,160 @@
+"""Serving: 503 without a model, predictions and their provenance, auto-triage, similar tickets, readiness."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.ml.serving import model_cache
+from app.tickets.models import TicketEvent
+
+BUG = {
+    "title": "App crashes on save",
+    "description": "The editor crashes with an error 500 when I click save.",
+}
+
+
+def test_without_a_model_ml_answers_503_and_the_rest_works(client, agent, auth, make_ticket):
+    ticket = make_ticket()
+    for method, url, body in (
+        ("post", "/api/ml/predict/", BUG),
+        ("post", f"/api/tickets/{ticket.id}/ml_predict/", {}),
+        ("get", f"/api/tickets/{ticket.id}/similar/", None),
+    ):
+        response = getattr(client, method)(url, json=body, headers=auth(agent))
+        assert response.status_code == 503 and "No classification model is loaded" in response.json["message"]
+    assert client.get("/api/tickets/", headers=auth(agent)).status_code == 200
+    created = client.post("/api/tickets/", json=BUG, headers=auth(agent))
+    assert created.status_code == 201 and created.json["category"] is None
+    ready = client.get("/health/ready").json
+    assert ready["status"] == "ok" and ready["components"]["model"]["status"] == "not loaded"
+
+
+def test_free_text_prediction_writes_nothing(client, requester, auth, serving):
+    response = client.post("/api/ml/predict/", json=BUG, headers=auth(requester))
+    assert response.status_code == 200
+    body = response.json
+    assert body["category"] == "bug" and body["abstained"] is False and body["applied"] is False
+    assert body["model_version"] == serving.version and abs(sum(body["probabilities"].values()) - 1) < 1e-6
+    assert body["confidence"] == max(body["probabilities"].values())
+    assert client.post("/api/ml/predict/", json={"title": " "}, headers=auth(requester)).status_code == 422
+
+
+def test_ml_predict_sets_a_model_category_with_an_event(client, agent, requester, auth, make_ticket, serving):
+    ticket = make_ticket(**BUG)
+    assert client.post(f"/api/tickets/{ticket.id}/ml_predict/", headers=auth(requester)).status_code == 403
+    body = client.post(f"/api/tickets/{ticket.id}/ml_predict/", json={}, headers=auth(agent)).json
+    assert body["ticket_id"] == ticket.id and body["category"] == "bug" and body["applied"] is True
+    shown = client.get(f"/api/tickets/{ticket.id}/", headers=auth(agent)).json
+    assert (shown["category"], shown["category_source"]) == ("bug", "model")
+    event = db.session.scalar(sa.select(TicketEvent).where(TicketEvent.kind == "category"))
+    assert (event.to_value, event.source, event.actor_id) == ("bug", "model", None)
+    assert client.post("/api/tickets/999/ml_predict/", headers=auth(agent)).status_code == 404
+
+
+def test_ml_predict_abstains_below_the_threshold(app, client, agent, auth, make_ticket, serving):
+    app.config["ML_MIN_CONFIDENCE"] = 0.999
+    ticket = make_ticket(**BUG)
+    body = client.post(f"/api/tickets/{ticket.id}/ml_predict/", headers=auth(agent)).json
+    assert body["abstained"] is True and body["applied"] is False
+    assert client.get(f"/api/tickets/{ticket.id}/", headers=auth(agent)).json["category"] is None
+
+
+def test_human_category_is_kept_unless_overwrite(client, agent, auth, make_ticket, serving):
+    ticket = make_ticket(**BUG, category="billing", category_source="human")
+    body = client.post(f"/api/tickets/{ticket.id}/ml_predict/", json={}, headers=auth(agent)).json
+    assert body["category"] == "bug" and body["applied"] is False
+    assert client.get(f"/api/tickets/{ticket.id}/", headers=auth(agent)).json["category"] == "billing"
+    body = client.post(
+        f"/api/tickets/{ticket.id}/ml_predict/", json={"overwrite": True}, headers=auth(agent)
+    ).json
+    assert body["applied"] is True
+    assert client.get(f"/api/tickets/{ticket.id}/", headers=auth(agent)).json["category_source"] == "model"
+
+
+def test_auto_triage_classifies_new_tickets(app, client, requester, agent, auth, serving):
+    created = client.post("/api/tickets/", json=BUG, headers=auth(requester)).json
+    assert (created["category"], created["category_source"]) == ("bug", "model")
+    labelled = client.post("/api/tickets/", json={**BUG, "category": "other"}, headers=auth(agent)).json
+    assert (labelled["category"], labelled["category_source"]) == ("other", "human")
+    app.config["ML_AUTO_TRIAGE"] = False
+    assert client.post("/api/tickets/", json=BUG, headers=auth(requester)).json["category"] is None
+
+
+def test_auto_triage_failure_never_breaks_ticket_creation(app, client, requester, auth, serving):
+    class Broken:
+        classes_ = serving.classes
+
+        def predict_proba(self, frame):
+            raise RuntimeError("model exploded")
+
+    model_cache(app).loaded = type(serving)(**{**serving.__dict__, "pipeline": Broken()})
+    response = client.post("/api/tickets/", json=BUG, headers=auth(requester))
+    assert response.status_code == 201 and response.json["category"] is None
+
+
+def test_similar_finds_a_ticket_created_a_moment_ago(client, agent, auth, make_ticket, serving):
+    first = make_ticket(**BUG)
+    make_ticket(title="Refund please", description="You charged my credit card twice.")
+    assert client.get(f"/api/tickets/{first.id}/similar/", headers=auth(agent)).json == []
+    twin = client.post(
+        "/api/tickets/",
+        json={"title": "Crash when saving", "description": "The editor crashes with error 500 on save."},
+        headers=auth(agent),
+    ).json
+    hits = client.get(f"/api/tickets/{first.id}/similar/?top=5", headers=auth(agent)).json
+    assert [h["id"] for h in hits] == [twin["id"]]
+    assert 0 < hits[0]["score"] <= 1 and hits[0]["category"] == "bug" and hits[0]["status"] == "OPEN"
+
+
+def test_similar_is_ranked_and_limited_to_what_the_caller_may_see(
+    client, agent, requester, make_user, auth, make_ticket, serving
+):
+    other = make_user(username="someone")
+    mine = make_ticket(created_by=requester, **BUG)
+    own_close = make_ticket(
+        created_by=requester, title="Crash on save", description="It crashes with error 500."
+    )
+    make_ticket(created_by=other, **BUG)
+    own_far = make_ticket(created_by=requester, title="Editor", description="The editor is slow to save.")
+    hits = client.get(f"/api/tickets/{mine.id}/similar/", headers=auth(requester)).json
+    assert [h["id"] for h in hits] == [own_close.id, own_far.id]
+    assert hits[0]["score"] >= hits[1]["score"]
+    staff_hits = client.get(f"/api/tickets/{mine.id}/similar/?top=1", headers=auth(agent)).json
+    assert len(staff_hits) == 1 and staff_hits[0]["id"] != mine.id
+    text_hits = client.post("/api/ml/similar/", json={**BUG, "top": 20}, headers=auth(requester)).json
+    assert {h["id"] for h in text_hits} == {mine.id, own_close.id, own_far.id}
+
+
+def test_similar_validates_top_and_visibility(client, requester, agent, auth, make_ticket, serving):
+    ticket = make_ticket(**BUG)
+    for top in (0, 21, "x"):
+        assert (
+            client.get(f"/api/tickets/{ticket.id}/similar/?top={top}", headers=auth(agent)).status_code == 422
+        )
+    assert client.get(f"/api/tickets/{ticket.id}/similar/", headers=auth(requester)).status_code == 404
+
+
+def test_similar_follows_edits_and_deletions(client, agent, admin, auth, make_ticket, serving):
+    anchor = make_ticket(**BUG)
+    other = make_ticket(title="Refund please", description="You charged my credit card twice.")
+    client.get(f"/api/tickets/{anchor.id}/similar/", headers=auth(agent))  # builds the index
+    etag = client.get(f"/api/tickets/{other.id}/", headers=auth(agent)).headers["ETag"]
+    client.patch(f"/api/tickets/{other.id}/", json=BUG, headers={**auth(agent), "If-Match": etag})
+    assert [h["id"] for h in client.get(f"/api/tickets/{anchor.id}/similar/", headers=auth(agent)).json] == [
+        other.id
+    ]
+    etag = client.get(f"/api/tickets/{other.id}/", headers=auth(admin)).headers["ETag"]
+    client.delete(f"/api/tickets/{other.id}/", headers={**auth(admin), "If-Match": etag})
+    assert client.get(f"/api/tickets/{anchor.id}/similar/", headers=auth(agent)).json == []
+
+
+def test_readiness_reports_a_stale_model_but_stays_ready(app, client, serving):
+    app.config["MLFLOW_TRACKING_URI"] = "http://127.0.0.1:9"  # nothing listens on the discard port
+    cache = model_cache(app)
+    assert cache.refresh() is True
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    model = ready.json["components"]["model"]
+    assert model["loaded_version"] == serving.version and model["stale"] is True and model["last_error"]
+    assert client.post("/api/ml/predict/", json=BUG, headers={}).status_code == 401

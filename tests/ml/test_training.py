@@ -1,0 +1,143 @@
+"""Training through the API and CLI: tracked runs, registered versions, the gate, refusals, rollback."""
+
+from __future__ import annotations
+
+import json
+
+from mlflow import MlflowClient
+
+from app.ml.locking import training_lock
+from app.tickets.models import CATEGORIES
+from tests.ml.corpus import add_corpus, degrade_labels
+
+
+def _client(app) -> MlflowClient:
+    uri = app.config["MLFLOW_TRACKING_URI"]
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def test_train_logs_a_run_registers_a_version_and_promotes_the_first(
+    app, client, admin, auth, fresh_registry
+):
+    add_corpus(per_category=14)
+    response = client.post("/api/ml/train/", json={}, headers=auth(admin))
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["model_name"] == fresh_registry and body["model_version"] == "1"
+    assert body["promoted"] is True and body["promotion_reason"] == "no champion yet"
+    assert (
+        body["n_samples"] == 70 and body["n_classes"] == 5 and sorted(body["classes"]) == sorted(CATEGORIES)
+    )
+    assert body["metrics"]["macro_f1"] > 0.8 and body["champion_metrics"] is None
+
+    mlflow = _client(app)
+    run = mlflow.get_run(body["run_id"])
+    assert run.data.params["n_samples"] == "70" and run.data.params["count_bug"] == "14"
+    assert run.data.params["data_max_ticket_id"] == "70" and "tfidf_min_df" in run.data.params
+    assert {"accuracy", "macro_f1", "log_loss", "f1_billing"} <= set(run.data.metrics)
+    assert run.data.tags["trigger"] == "api" and run.data.tags["user"] == "admin"
+    artifacts = {a.path for a in mlflow.list_artifacts(body["run_id"])}
+    assert {"confusion_matrix.png", "classification_report.json"} <= artifacts
+    assert str(mlflow.get_model_version_by_alias(fresh_registry, "champion").version) == "1"
+
+
+def test_worse_model_is_registered_as_challenger_and_force_promotes(app, client, admin, auth, fresh_registry):
+    add_corpus(per_category=40)
+    assert client.post("/api/ml/train/", headers=auth(admin)).status_code == 201
+    degrade_labels()
+    worse = client.post("/api/ml/train/", json={"force": False}, headers=auth(admin)).json
+    assert worse["promoted"] is False and worse["champion_metrics"]["version"] == "1"
+    assert worse["champion_metrics"]["macro_f1"] > worse["metrics"]["macro_f1"] + 0.01
+    mlflow = _client(app)
+    assert str(mlflow.get_model_version_by_alias(fresh_registry, "champion").version) == "1"
+    assert str(mlflow.get_model_version_by_alias(fresh_registry, "challenger").version) == "2"
+    assert mlflow.get_run(worse["run_id"]).data.tags["promoted"] == "false"
+
+    forced = client.post("/api/ml/train/", json={"force": True}, headers=auth(admin)).json
+    assert forced["promoted"] is True and forced["promotion_reason"] == "forced by the caller"
+    assert str(mlflow.get_model_version_by_alias(fresh_registry, "champion").version) == "3"
+
+
+def test_promote_moves_the_champion_back_and_forth(app, client, runner, admin, agent, auth, fresh_registry):
+    add_corpus(per_category=12)
+    for _ in range(2):
+        client.post("/api/ml/train/", json={"force": True}, headers=auth(admin))
+    assert client.post("/api/ml/promote/", json={"version": 1}, headers=auth(agent)).status_code == 403
+    response = client.post("/api/ml/promote/", json={"version": "1"}, headers=auth(admin))
+    assert response.status_code == 200
+    assert response.json == {"model_name": fresh_registry, "version": "1", "previous_version": "2"}
+    assert client.post("/api/ml/promote/", json={"version": 99}, headers=auth(admin)).status_code == 404
+    result = runner.invoke(args=["promote", "2"])
+    assert result.exit_code == 0 and "champion is now version 2 (was 1)" in result.output
+    assert str(_client(app).get_model_version_by_alias(fresh_registry, "champion").version) == "2"
+    model = client.get("/api/ml/model/", headers=auth(agent)).json
+    assert model["champion"]["version"] == "2" and "macro_f1" in model["champion"]["metrics"]
+    assert sorted(model["champion"]["classes"]) == sorted(CATEGORIES)
+    runs = client.get("/api/ml/runs/?limit=1", headers=auth(agent)).json
+    assert len(runs) == 1 and runs[0]["tags"]["model_version"] == "2"
+
+
+def test_cli_train_prints_progress(runner, fresh_registry):
+    add_corpus(per_category=12)
+    result = runner.invoke(args=["train"])
+    assert result.exit_code == 0, result.output
+    assert "Fitting on 60 tickets in 5 categories" in result.output
+    assert "v1" in result.output and "champion" in result.output
+
+
+def test_training_refuses_without_two_big_enough_categories(app, client, admin, auth, fresh_registry):
+    add_corpus(per_category=12, categories=("bug",))
+    add_corpus(per_category=3, categories=("billing",), seed=8)
+    add_corpus(per_category=12, categories=("account",), seed=9, source="model")  # never trained on
+    response = client.post("/api/ml/train/", headers=auth(admin))
+    assert response.status_code == 422
+    assert "at least 2 categories" in response.json["message"]
+
+
+def test_small_categories_are_dropped_with_a_warning(app, client, admin, auth, fresh_registry):
+    add_corpus(per_category=12, categories=("bug", "billing", "account"))
+    add_corpus(per_category=4, categories=("feature",), seed=8)
+    body = client.post("/api/ml/train/", headers=auth(admin)).json
+    assert sorted(body["classes"]) == ["account", "billing", "bug"]
+    assert body["warnings"] and "'feature' dropped" in body["warnings"][0]
+    assert "'feature' dropped" in _client(app).get_run(body["run_id"]).data.tags["warnings"]
+
+
+def test_only_admins_train(client, agent, requester, auth):
+    assert client.post("/api/ml/train/", headers=auth(agent)).status_code == 403
+    assert client.post("/api/ml/train/", headers=auth(requester)).status_code == 403
+    assert client.post("/api/ml/train/").status_code == 401
+
+
+def test_a_second_training_while_one_runs_gets_409(client, admin, auth, fresh_registry):
+    add_corpus(per_category=12)
+    with training_lock():
+        response = client.post("/api/ml/train/", headers=auth(admin))
+    assert response.status_code == 409
+    assert "already in progress" in response.json["message"]
+
+
+def test_file_lock_excludes_a_second_holder_on_sqlite(app, tmp_path):
+    from flask import Flask
+
+    from app.errors import Conflict
+    from app.ml.locking import _file_lock
+
+    other = Flask("lockcheck", instance_path=str(tmp_path))
+    with other.app_context(), _file_lock():
+        try:
+            with _file_lock():
+                raise AssertionError("second holder got the lock")
+        except Conflict:
+            pass
+    with other.app_context(), _file_lock():
+        pass  # released
+
+
+def test_classification_report_is_json(app, client, admin, auth, fresh_registry):
+    add_corpus(per_category=10)
+    body = client.post("/api/ml/train/", headers=auth(admin)).json
+    path = _client(app).download_artifacts(body["run_id"], "classification_report.json")
+    with open(path) as handle:
+        report = json.load(handle)
+    assert "macro avg" in report and "bug" in report
