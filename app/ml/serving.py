@@ -145,6 +145,12 @@ def readiness_check(cache: ModelCache) -> tuple[str, dict[str, Any], bool]:
     return "model", cache.state(), True
 
 
+def dashboard_card(cache: ModelCache) -> tuple[str, str]:
+    """The production model as the admin dashboard shows it: the version this worker serves."""
+    model = cache.loaded
+    return "Production model", f"{model.name} v{model.version}" if model else "none loaded"
+
+
 def model_cache(app: Flask) -> ModelCache:
     """The app's model cache."""
     return app.extensions["ml_model"]

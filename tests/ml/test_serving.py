@@ -158,3 +158,11 @@ def test_readiness_reports_a_stale_model_but_stays_ready(app, client, serving):
     model = ready.json["components"]["model"]
     assert model["loaded_version"] == serving.version and model["stale"] is True and model["last_error"]
     assert client.post("/api/ml/predict/", json=BUG, headers={}).status_code == 401
+
+
+def test_admin_dashboard_shows_the_production_model(client, admin, serving):
+    from tests.admin.conftest import login
+
+    login(client, "admin")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Production model" in page and f"{serving.name} v{serving.version}" in page
