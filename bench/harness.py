@@ -58,7 +58,8 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, ready_path: str = "/healt
              timeout: float = 120) -> Iterator[str]:
     """Serve the app with gunicorn on a free loopback port; yield its base URL."""
     port = free_port()
-    args = ["gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300", "app:create_app()"]
+    args = ["gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300", "--no-control-socket",
+            "app:create_app()"]
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}{ready_path}", timeout=timeout, proc=proc)

@@ -11,6 +11,7 @@ flask db upgrade
 echo "Demo users (credentials kept in instance/demo-credentials.json):"
 flask create-demo-users
 flask seed-tickets --n 200 --if-empty
+flask train --if-no-champion
 
 mkdir -p mlruns/artifacts
 MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
@@ -23,4 +24,4 @@ echo
 echo "API:        http://127.0.0.1:$API_PORT/api/   (Swagger UI: http://127.0.0.1:$API_PORT/api/docs/)"
 echo "MLflow UI:  http://127.0.0.1:$MLFLOW_PORT/"
 echo
-gunicorn --bind "127.0.0.1:$API_PORT" --workers 2 --access-logfile - "app:create_app()"
+gunicorn --bind "127.0.0.1:$API_PORT" --workers 2 --timeout 120 --no-control-socket --access-logfile - "app:create_app()"

@@ -66,7 +66,8 @@ def test_boot_sh_migrates_a_fresh_postgres_and_serves(app):
     port = free_port()
     with scratch_postgres(url) as db_url:
         env = command_env(DATABASE_URL=db_url, APP_ENV="production", SECRET_KEY="x" * 64,
-                          BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+                          BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1",
+                          GUNICORN_CMD_ARGS="--no-control-socket")
         proc = subprocess.Popen(["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         try:

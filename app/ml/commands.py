@@ -10,11 +10,16 @@ from app.errors import DomainError
 
 @click.command("train")
 @click.option("--force", is_flag=True, help="Make the new version champion whatever its score.")
+@click.option("--if-no-champion", is_flag=True, help="Do nothing when a champion already exists (for scripts).")
 @with_appcontext
-def train_command(force: bool) -> None:
+def train_command(force: bool, if_no_champion: bool) -> None:
     """Train, log and register a new model version; promote it if it passes the gate."""
+    from app.ml import registry
     from app.ml.train import train_model
 
+    if if_no_champion and (champion := registry.version_by_alias(registry.CHAMPION)) is not None:
+        click.echo(f"{champion.name} version {champion.version} is already champion; not training.")
+        return
     try:
         result = train_model(force=force, trigger="cli", user=None, progress=click.echo)
     except DomainError as exc:

@@ -83,6 +83,8 @@ def test_cli_train_prints_progress(runner, fresh_registry):
     assert result.exit_code == 0, result.output
     assert "Fitting on 60 tickets in 5 categories" in result.output
     assert "v1" in result.output and "champion" in result.output
+    again = runner.invoke(args=["train", "--if-no-champion"])
+    assert again.exit_code == 0 and "version 1 is already champion; not training" in again.output
 
 
 def test_training_refuses_without_two_big_enough_categories(app, client, admin, auth, fresh_registry):
