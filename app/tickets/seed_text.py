@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 from app.tickets.seed_templates import DETAILS, ISSUES, Issue
 from app.tickets.seed_vocab import SLOTS
@@ -11,6 +12,8 @@ AMBIGUOUS_RATE = 0.16  # share of texts drawn from a pool shared with another ca
 CROSSOVER_RATE = 0.04  # share written like a neighbouring category: people file tickets loosely
 TYPO_RATE = 0.12
 TITLE_MIN, TITLE_MAX = 20, 120
+MAX_BODY_SENTENCES = 4
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 # Issues that read the same whichever of the two categories a human filed them under.
 AMBIGUOUS: dict[tuple[str, str], tuple[Issue, ...]] = {
@@ -152,9 +155,11 @@ def sample_ticket_text(category: str, rng: random.Random) -> tuple[str, str]:
     (titles, core), written_as = _issue(category, rng)
     title = _capitalised(_fit_title(rng.choice(titles.split(" | ")).format_map(slots), rng, slots))
     details = DETAILS.get(written_as, ())
-    body = [core, *rng.sample(details, k=min(len(details), rng.choice((0, 0, 1, 1, 1, 2))))]
+    extras = rng.sample(details, k=min(len(details), rng.choice((0, 0, 1, 1, 1, 2))))
     if rng.random() < 0.45:
-        body.insert(rng.randint(1, len(body)), rng.choice(CONTEXT))
+        extras.insert(rng.randint(0, len(extras)), rng.choice(CONTEXT))
+    # At most six sentences: opener and closer may take one each.
+    body = [core, *extras[:MAX_BODY_SENTENCES - len(_SENTENCE_END.findall(core))]]
     parts = [" ".join(_capitalised(s.format_map(slots)) for s in body)]
     if rng.random() < 0.6:
         parts.insert(0, rng.choice(OPENERS))
