@@ -90,7 +90,8 @@ class TicketPlanner:
         if fate < 0.04:  # backlog nobody has picked up yet
             return []
         if fate < 0.07:  # the requester closes it themselves (solved, duplicate, never mind)
-            return [(created + rng.randint(10 * MINUTE, 2 * DAY), requester, "status", "OPEN", "CLOSED", None)]
+            closed = created + rng.randint(10 * MINUTE, 2 * DAY)
+            return [(closed, requester, "status", "OPEN", "CLOSED", None)]
         t = created + self._delay(FIRST_RESPONSE[priority], MINUTE, 3 * DAY)
         steps: list[Step] = [(t, agent, "assignment", None, str(agent), None)]
         current = "OPEN"

@@ -227,7 +227,8 @@ ISSUES: dict[str, tuple[Issue, ...]] = {
 }
 
 DETAILS: dict[str, tuple[str, ...]] = {
-    "billing": ("The amount was {money} each time.", "Our finance team closes the books at the end of {month}.",
+    "billing": ("The amount was {money} each time.",
+                "Our finance team closes the books at the end of {month}.",
                 "We pay with a {card}.", "The charge appeared on our statement in {month}.",
                 "Our contract number is {invoice}.", "We are a team of {n} people.",
                 "Please send the corrected document to {email}.", "Our payment terms are net 30.",

@@ -86,10 +86,11 @@ _PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
     category: tuple(pair for pair in AMBIGUOUS if category in pair) for category in ISSUES
 }
 
-OPENERS = ("Hi,", "Hello,", "Hi team,", "Hello support,", "Good morning,", "Hi there,", "Dear support team,",
-           "Hey,", "Hi, {me} here.", "Hello again,")
-CONTEXT = ("We are on the {plan} plan.", "I'm using {browser} on {os}.", "This affects our whole {team} team.",
-           "Our workspace is {company}.", "I've attached a screenshot.", "This is the second time I'm writing.",
+OPENERS = ("Hi,", "Hello,", "Hi team,", "Hello support,", "Good morning,", "Hi there,",
+           "Dear support team,", "Hey,", "Hi, {me} here.", "Hello again,")
+CONTEXT = ("We are on the {plan} plan.", "I'm using {browser} on {os}.",
+           "This affects our whole {team} team.", "Our workspace is {company}.",
+           "I've attached a screenshot.", "This is the second time I'm writing.",
            "It's not urgent.", "This is fairly urgent for us.", "I'm writing on behalf of {name}.",
            "We have been customers for years.", "Our account owner is {name}.",
            "I checked the help center first but found nothing.", "We first noticed this in {month}.")
