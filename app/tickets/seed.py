@@ -51,12 +51,12 @@ def seed_tickets(*, n: int, seed: int = 42, append: bool = False,
         first_ticket_id, first_event_id = _next_id(Ticket), _next_id(TicketEvent)
         planner = TicketPlanner(random.Random(seed), now=as_utc(now) or utcnow(), requester_id=requester_id,
                                 agent_ids=agent_ids, first_event_id=first_event_id)
-        write = _writer()
+        write, created_times = _writer(), planner.creation_times(n)
         for offset in range(0, n, CHUNK_SIZE):
             size = min(CHUNK_SIZE, n - offset)
             tickets, events = [], []
-            for ticket_id in range(first_ticket_id + offset, first_ticket_id + offset + size):
-                ticket, ticket_events = planner.plan(ticket_id)
+            for i in range(offset, offset + size):
+                ticket, ticket_events = planner.plan(first_ticket_id + i, created_times[i])
                 tickets.append(ticket)
                 events += ticket_events
             write(tickets, events)

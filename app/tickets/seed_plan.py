@@ -39,10 +39,13 @@ class TicketPlanner:
         self._categories, self._category_weights = zip(*CATEGORY_WEIGHTS.items())
         self._priorities, self._priority_weights = zip(*PRIORITY_WEIGHTS.items())
 
-    def plan(self, ticket_id: int) -> tuple[tuple, list[tuple]]:
-        """One ticket row and its event rows, oldest event first."""
+    def creation_times(self, n: int) -> list[int]:
+        """n creation times, oldest first, so ids follow creation order as in a live system."""
+        return sorted(self._created_at() for _ in range(n))
+
+    def plan(self, ticket_id: int, created: int) -> tuple[tuple, list[tuple]]:
+        """One ticket row created at `created` (epoch seconds) and its event rows, oldest first."""
         rng = self.rng
-        created = self._created_at()
         topic = rng.choices(self._categories, self._category_weights)[0]
         category = None if rng.random() < UNCATEGORISED_RATE else topic
         priority = rng.choices(self._priorities, self._priority_weights)[0]
