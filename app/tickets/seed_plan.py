@@ -89,10 +89,12 @@ class TicketPlanner:
     def _workflow(self, created: int, priority: str, agent: int) -> list[Step]:
         """The status story as if time ran on forever; the caller cuts it at `now`."""
         rng, requester = self.rng, self.requester_id
+        # Forgotten tickets pile up recently; older ones have mostly been swept from the backlog.
+        stale = 0.05 if self.now - created < 30 * DAY else 0.01
         fate = rng.random()
-        if fate < 0.04:  # backlog nobody has picked up yet
+        if fate < stale:  # backlog nobody has picked up yet
             return []
-        if fate < 0.07:  # the requester closes it themselves (solved, duplicate, never mind)
+        if fate < stale + 0.03:  # the requester closes it themselves (solved, duplicate, never mind)
             closed = created + rng.randint(10 * MINUTE, 2 * DAY)
             return [(closed, requester, "status", "OPEN", "CLOSED", None)]
         t = created + self._delay(FIRST_RESPONSE[priority], MINUTE, 3 * DAY)
@@ -102,7 +104,7 @@ class TicketPlanner:
             t += rng.randint(1, 10 * MINUTE)
             steps.append((t, agent, "status", current, "IN_PROGRESS", None))
             current = "IN_PROGRESS"
-            if rng.random() < 0.04:  # stalled, waiting on the customer
+            if rng.random() < stale:  # stalled, waiting on the customer
                 return steps
         t += self._delay(RESOLUTION[priority], 15 * MINUTE, 30 * DAY)
         steps.append((t, agent, "status", current, "RESOLVED", None))
