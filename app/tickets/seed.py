@@ -51,17 +51,7 @@ def seed_tickets(*, n: int, seed: int = 42, append: bool = False,
         first_ticket_id, first_event_id = _next_id(Ticket), _next_id(TicketEvent)
         planner = TicketPlanner(random.Random(seed), now=as_utc(now) or utcnow(), requester_id=requester_id,
                                 agent_ids=agent_ids, first_event_id=first_event_id)
-        write, created_times = _writer(), planner.creation_times(n)
-        for offset in range(0, n, CHUNK_SIZE):
-            size = min(CHUNK_SIZE, n - offset)
-            tickets, events = [], []
-            for i in range(offset, offset + size):
-                ticket, ticket_events = planner.plan(first_ticket_id + i, created_times[i])
-                tickets.append(ticket)
-                events += ticket_events
-            write(tickets, events)
-            if progress:
-                progress(size)
+        _write_chunks(planner, first_ticket_id=first_ticket_id, n=n, progress=progress)
         _move_sequence(Ticket, first_ticket_id + n - 1)
         _move_sequence(TicketEvent, planner.next_event_id - 1)
         db.session.commit()
@@ -69,6 +59,21 @@ def seed_tickets(*, n: int, seed: int = 42, append: bool = False,
         db.session.rollback()
         raise
     return SeedResult(created=n, seconds=time.perf_counter() - started)
+
+
+def _write_chunks(planner: TicketPlanner, *, first_ticket_id: int, n: int,
+                  progress: Callable[[int], None] | None) -> None:
+    """Plan and write the tickets CHUNK_SIZE at a time, so memory stays flat for a million."""
+    write, created_times = _writer(), planner.creation_times(n)
+    for offset in range(0, n, CHUNK_SIZE):
+        tickets, events = [], []
+        for i in range(offset, min(offset + CHUNK_SIZE, n)):
+            ticket, ticket_events = planner.plan(first_ticket_id + i, created_times[i])
+            tickets.append(ticket)
+            events += ticket_events
+        write(tickets, events)
+        if progress:
+            progress(len(tickets))
 
 
 def _ensure_users() -> tuple[int, list[int]]:

@@ -138,7 +138,10 @@ def _fit_title(title: str, rng: random.Random, slots: _Slots) -> str:
 
 
 def _issue(category: str, rng: random.Random) -> tuple[Issue, str]:
-    """An issue (mostly the category's own, sometimes shared or a neighbour's) and whose details fit it."""
+    """An issue (mostly the category's own, sometimes shared or a neighbour's) and whose details fit it.
+
+    Shared issues come with no category-specific details ("") so they stay genuinely ambiguous.
+    """
     draw = rng.random()
     if draw < AMBIGUOUS_RATE:
         return rng.choice(AMBIGUOUS[rng.choice(_PAIRS[category])]), ""
@@ -163,10 +166,10 @@ def sample_ticket_text(category: str, rng: random.Random) -> tuple[str, str]:
     body = [core, *extras[:MAX_BODY_SENTENCES - len(_SENTENCE_END.findall(core))]]
     parts = [" ".join(_capitalised(s.format_map(slots)) for s in body)]
     if rng.random() < 0.6:
-        parts.insert(0, rng.choice(OPENERS))
+        parts.insert(0, rng.choice(OPENERS).format_map(slots))
     if rng.random() < 0.6:
-        parts.append(rng.choice(CLOSERS))
-    description = "\n\n".join(parts).format_map(slots)
+        parts.append(rng.choice(CLOSERS).format_map(slots))
+    description = "\n\n".join(parts)
     if rng.random() < TYPO_RATE:
         description = _typo(description, rng)
     if rng.random() < 0.08:
