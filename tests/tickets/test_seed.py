@@ -163,6 +163,9 @@ def test_cli_seeds_and_reports(runner):
     again = runner.invoke(args=["seed-tickets", "--n", "10", "--append", "--seed", "1"])
     assert again.exit_code == 0, again.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 60
+    skipped = runner.invoke(args=["seed-tickets", "--n", "10", "--if-empty"])
+    assert skipped.exit_code == 0 and "already has 60 tickets; not seeding" in skipped.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 60
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
