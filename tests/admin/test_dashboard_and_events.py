@@ -26,8 +26,8 @@ def test_dashboard_counts(admin_client, make_ticket, agent):
     assert stats.open_by_status == {"OPEN": 2, "IN_PROGRESS": 1}
     assert (stats.unassigned_open, stats.created_recently) == (2, 2)
     html = admin_client.get("/admin/").get_data(as_text=True)
-    assert cards(html) == {"Open tickets": "3", "Unassigned open tickets": "2",
-                           "Created in the last 7 days": "2"}
+    assert cards(html).items() >= {"Open tickets": "3", "Unassigned open tickets": "2",
+                                   "Created in the last 7 days": "2"}.items()
     assert "/admin/ticket/?flt0_0=IN_PROGRESS" in html
 
 
@@ -45,11 +45,12 @@ def test_the_dashboard_renders_cards_registered_by_other_packages(app, admin_cli
     def broken() -> tuple[str, str]:
         raise RuntimeError("registry unreachable")
 
+    registered = app.extensions[CARDS_EXTENSION]
     app.extensions[CARDS_EXTENSION] = [model_version, broken]
     try:
         shown = cards(admin_client.get("/admin/").get_data(as_text=True))
     finally:
-        del app.extensions[CARDS_EXTENSION]
+        app.extensions[CARDS_EXTENSION] = registered
     assert shown["Production model"] == "ticket-classifier v3"
     assert "unavailable" in shown.values()
 
