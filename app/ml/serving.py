@@ -148,7 +148,7 @@ def readiness_check(cache: ModelCache) -> tuple[str, dict[str, Any], bool]:
 def dashboard_card(cache: ModelCache) -> tuple[str, str]:
     """The production model as the admin dashboard shows it: the version this worker serves."""
     model = cache.loaded
-    return "Production model", f"{model.name} v{model.version}" if model else "none loaded"
+    return "Production model", f"{model.name} v{model.version}" if model else "none"
 
 
 def model_cache(app: Flask) -> ModelCache:
