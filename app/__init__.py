@@ -21,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.url_map.strict_slashes = False
     register_extensions(app)
+    register_converters(app)
     register_errorhandlers(app)
     register_blueprints(app)
     register_commands(app)
@@ -35,6 +36,13 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     api.init_app(app)
+
+
+def register_converters(app: Flask) -> None:
+    """Bound integer ids in URLs to what the database can hold."""
+    from app.routing import register_converters as register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

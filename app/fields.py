@@ -1,8 +1,16 @@
-"""Marshmallow fields shared by the API schemas."""
+"""Marshmallow fields and validators shared by the API schemas."""
 
-from marshmallow import fields
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from marshmallow import ValidationError, fields, validate
 
 from app.timeutil import as_utc
+
+# Primary keys are 32-bit INTEGER columns: a larger id can only be "not found", never a database error.
+MAX_ID = 2**31 - 1
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
 
 
 class UTCDateTime(fields.DateTime):
@@ -13,3 +21,15 @@ class UTCDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return as_utc(super()._deserialize(value, attr, data, **kwargs))
+
+
+def user_reference(*words: str) -> Callable[[str], None]:
+    """Validate a query value that is one of `words` (e.g. 'me', 'none') or a user id."""
+
+    def check(value: str) -> None:
+        if value in words:
+            return
+        if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+            raise ValidationError(f"Must be {', '.join(repr(w) for w in words)} or a user id.")
+
+    return check

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.analytics.window import INTERVALS, MAX_DAYS
 from app.auth.schemas import UserRefSchema
-from app.fields import UTCDateTime
+from app.fields import UTCDateTime, user_reference
 from app.tickets.models import CATEGORIES, OPEN_STATUSES, PRIORITIES
 
 CATEGORY_ENUM = [*CATEGORIES, None]
@@ -41,7 +41,7 @@ class AnalyticsQuerySchema(Schema):
                              metadata={"description": "Only tickets of this category; 'none': uncategorised."})
     priority = fields.String(validate=validate.OneOf(PRIORITIES),
                              metadata={"description": "Only tickets of this priority."})
-    assigned_to = fields.String(validate=validate.Regexp(r"^(me|none|\d{1,12})$"),
+    assigned_to = fields.String(validate=user_reference("me", "none"),
                                 metadata={"description": "Only tickets assigned to 'me', to nobody ('none') or "
                                                          "to the user with this id."})
 

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.auth.schemas import UserRefSchema
-from app.fields import UTCDateTime
+from app.fields import ID_RANGE, UTCDateTime, user_reference
 from app.tickets.models import CATEGORIES, EVENT_KINDS, PRIORITIES, STATUSES
 from app.tickets.query import ORDERINGS
 
@@ -42,7 +42,8 @@ class TicketCreateSchema(_TextFields):
                              metadata={"description": "Agents and admins only; a human label."})
     status = fields.String(validate=validate.OneOf(STATUSES),
                            metadata={"description": "Agents and admins only; default OPEN."})
-    assigned_to = fields.Integer(allow_none=True, metadata={"description": "Agents and admins only."})
+    assigned_to = fields.Integer(allow_none=True, validate=ID_RANGE,
+                                 metadata={"description": "Agents and admins only."})
 
 
 class TicketUpdateSchema(_TextFields):
@@ -58,7 +59,7 @@ class TicketPatchSchema(TicketUpdateSchema):
 
 
 class AssignSchema(Schema):
-    assigned_to = fields.Integer(required=True, allow_none=True,
+    assigned_to = fields.Integer(required=True, allow_none=True, validate=ID_RANGE,
                                  metadata={"description": "An active agent's or admin's id, or null."})
 
 
@@ -72,10 +73,9 @@ class TicketQuerySchema(Schema):
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
     category = fields.String(validate=validate.OneOf((*CATEGORIES, "none")),
                              metadata={"description": "'none' selects uncategorised tickets."})
-    assigned_to = fields.String(validate=validate.Regexp(r"^(me|none|\d{1,12})$"),
+    assigned_to = fields.String(validate=user_reference("me", "none"),
                                 metadata={"description": "'me', 'none' or a user id."})
-    created_by = fields.String(validate=validate.Regexp(r"^(me|\d{1,12})$"),
-                               metadata={"description": "'me' or a user id."})
+    created_by = fields.String(validate=user_reference("me"), metadata={"description": "'me' or a user id."})
     q = fields.String(validate=validate.Length(min=1, max=200),
                       metadata={"description": "Case-insensitive match in title and description."})
     created_after = UTCDateTime(metadata={"description": "Inclusive lower bound on created_at."})

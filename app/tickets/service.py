@@ -39,9 +39,11 @@ def list_tickets(*, user: User, filters: TicketFilters, page: int, page_size: in
                  ) -> tuple[list[Ticket], int]:
     """One page of the tickets the user may see, and the total that match."""
     query = filtered_query(_visible(user), filters, user=user)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).unique()
-    return list(items), total or 0
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the last page; also keeps absurd offsets away from the database
+        return [], total
+    return list(db.session.scalars(query.limit(page_size).offset(offset)).unique()), total
 
 
 def get_ticket(*, user: User, ticket_id: int) -> Ticket:

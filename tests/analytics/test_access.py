@@ -40,7 +40,7 @@ def test_backlog_defaults_to_the_longest_window(client, auth, agent, frozen_now)
     {"days": "7", "from": "2024-03-01", "to": "2024-03-04"},
     {"from": "2010-01-01", "to": "2024-01-01"},
     {"from": "2024-02-30", "to": "2024-03-04"}, {"from": "yesterday", "to": "2024-03-04"},
-    {"category": "billingx"}, {"priority": "low"}, {"assigned_to": "someone"},
+    {"category": "billingx"}, {"priority": "low"}, {"assigned_to": "someone"}, {"assigned_to": "99999999999"},
 ])
 def test_bad_windows_and_filters_get_422(get, path, params):
     body = get(path, expect=422, **params)

@@ -167,3 +167,22 @@ def test_assign_body_is_validated(client, agent, auth, make_ticket):
     assert r.status_code == 422 and "assigned_to" in r.json["errors"]["json"]
     r = client.post(f"/api/tickets/{ticket.id}/transition/", json={"status": "DONE"}, headers=auth(agent))
     assert r.status_code == 422 and "status" in r.json["errors"]["json"]
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("get", "/api/tickets/99999999999/", None),
+    ("post", "/api/tickets/99999999999/transition/", {"status": "CLOSED"}),
+    ("get", "/api/tickets/0/", None),
+])
+def test_ids_beyond_the_database_range_are_404(client, agent, auth, method, path, body):
+    r = getattr(client, method)(path, json=body, headers=auth(agent))
+    assert r.status_code == 404 and r.is_json
+
+
+@pytest.mark.parametrize("value", [99999999999, -5, 0])
+def test_assignee_ids_out_of_range_are_422(client, agent, auth, make_ticket, value):
+    ticket = make_ticket()
+    r = client.post(f"/api/tickets/{ticket.id}/assign/", json={"assigned_to": value}, headers=auth(agent))
+    assert r.status_code == 422 and "assigned_to" in r.json["errors"]["json"]
+    r = client.post("/api/tickets/", json={**NEW, "assigned_to": value}, headers=auth(agent))
+    assert r.status_code == 422

@@ -61,7 +61,8 @@ def test_assigned_to_and_created_by_ids(client, agent, requester, auth, tickets)
 
 
 @pytest.mark.parametrize("query", ["ordering=title", "ordering=--id", "status=DONE", "priority=low",
-                                   "assigned_to=someone", "created_by=none", "page_size=101", "page=0",
+                                   "assigned_to=someone", "created_by=none",
+                                   "assigned_to=99999999999", "created_by=4294967296", "assigned_to=-1", "page_size=101", "page=0",
                                    "created_after=yesterday"])
 def test_bad_query_args_are_422(client, agent, auth, query):
     r = client.get(f"/api/tickets/?{query}", headers=auth(agent))
@@ -90,3 +91,10 @@ def test_default_page_size_is_20_and_pages_do_not_overlap(client, agent, auth, m
     first = _ids(client, auth(agent), "")
     second = _ids(client, auth(agent), "page=2")
     assert len(first) == 20 and len(second) == 5 and not set(first) & set(second)
+
+
+def test_a_page_far_past_the_end_is_empty(client, agent, auth, make_ticket):
+    make_ticket()
+    r = client.get("/api/tickets/?page=102713226830516525727744", headers=auth(agent))
+    assert r.status_code == 200 and r.json == []
+    assert json.loads(r.headers["X-Pagination"])["total"] == 1
