@@ -22,6 +22,7 @@ from app.auth.models import ROLES, ApiToken, User
 from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.errors import DomainError, InvalidTransition
 from app.extensions import db
+from app.fields import MAX_ID
 from app.tickets.models import CATEGORY_SOURCES, EVENT_KINDS, TicketEvent
 from app.timeutil import as_utc
 
@@ -76,6 +77,12 @@ class SecureModelView(AdminAccess, ModelView):
         if not valid and "csrf_token" in form.errors and request.endpoint.endswith(FORM_ENDPOINTS):
             flash(CSRF_FAILED, "error")
         return valid
+
+    def get_one(self, id: str) -> Any:
+        # An id the INTEGER key cannot hold is simply not there (Flask-Admin then says so).
+        if not str(id).isdigit() or int(id) > MAX_ID:
+            return None
+        return super().get_one(id)
 
     # Flask-Admin's defaults would set attributes and commit directly, bypassing the services'
     # rules and TicketEvent rows; views that write override these with service calls.
