@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_app_context
 from flask_admin.contrib.sqla.filters import (DateTimeBetweenFilter, DateTimeGreaterFilter,
-                                              DateTimeSmallerFilter, FilterEmpty, FilterEqual, IntEqualFilter)
+                                              DateTimeSmallerFilter, FilterEmpty, FilterEqual)
 from flask_admin.form import SecureForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.admin.auth import admin_user
 from app.admin.ticket_changes import apply_form, create_from_form
-from app.admin.views import SecureModelView, choices, select_choices, username_formatter
+from app.admin.views import IdEqualFilter, SecureModelView, choices, select_choices, username_formatter
 from app.auth.models import STAFF_ROLES, User
 from app.extensions import db
 from app.tickets import service
@@ -28,7 +28,7 @@ def staff_users() -> list[User]:
     return list(db.session.scalars(query))
 
 
-class AssigneeFilter(IntEqualFilter):
+class AssigneeFilter(IdEqualFilter):
     """Assignee dropdown filter; its options are the staff users at the time the list renders."""
 
     def get_options(self, view: Any) -> list[tuple[int, str]] | None:

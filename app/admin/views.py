@@ -61,6 +61,16 @@ def describe_error(exc: DomainError) -> str:
     return exc.message
 
 
+class IdEqualFilter(IntEqualFilter):
+    """An id filter that ignores values the INTEGER key cannot hold, as it ignores non-numbers."""
+
+    def clean(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            raise ValueError(f"{value} is not an id")
+        return number
+
+
 class SecureModelView(AdminAccess, ModelView):
     """Admin-only, CSRF-protected model view; subclasses route writes through services."""
 
@@ -182,7 +192,7 @@ class EventView(SecureModelView):
     column_sortable_list = ("created_at", "ticket_id", "kind")
     column_default_sort = [("created_at", True), ("id", True)]
     column_filters = (
-        IntEqualFilter(TicketEvent.ticket_id, "Ticket"),
+        IdEqualFilter(TicketEvent.ticket_id, "Ticket"),
         FilterEqual(TicketEvent.kind, "Kind", options=choices(EVENT_KINDS)),
         FilterEqual(TicketEvent.source, "Source", options=choices(CATEGORY_SOURCES)),
     )

@@ -150,6 +150,7 @@ def test_pages_load_their_assets_from_this_server_only(admin_client):
 
 
 @pytest.mark.parametrize("url", ["/admin/ticket/edit/?id=99999999999", "/admin/user/edit/?id=abc",
-                                 "/admin/ticketevent/?flt0_0=99999999999"])
+                                 "/admin/ticket_event/?flt0_0=99999999999",
+                                 "/admin/ticket/?flt3_0=99999999999"])
 def test_absurd_ids_are_not_server_errors(admin_client, url):
     assert admin_client.get(url).status_code in (200, 302)
