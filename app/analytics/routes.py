@@ -97,7 +97,7 @@ class FirstResponse(MethodView):
     @blp.arguments(AnalyticsQuerySchema, location="query")
     @blp.response(200, FirstResponseSchema)
     @blp.doc(description="For tickets created in the window: time from created_at to the first agent action, "
-                         "an assignment or status event whose actor is (now) an agent or admin, at any time up "
+                         "an assignment or status change by an agent or admin, at any time up "
                          "to now. Mean, median and p90 over the tickets with a response, and the count "
                          "without one." + WINDOW)
     def get(self, args):

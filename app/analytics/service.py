@@ -9,11 +9,12 @@ import sqlalchemy as sa
 
 from app.analytics.dialect import as_date, period_key, seconds_between, tune_session
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
-from app.analytics.indexes import events, is_action, is_open, is_reopen, is_resolution, tickets
+from app.analytics.indexes import is_open
 from app.analytics.percentiles import duration_stats
 from app.analytics.window import Window, periods
-from app.auth.models import STAFF_ROLES, User
+from app.auth.models import User
 from app.extensions import db
+from app.tickets.milestones import tickets
 from app.tickets.models import CATEGORIES, OPEN_STATUSES, PRIORITIES
 from app.timeutil import utcnow
 
@@ -60,31 +61,14 @@ def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: Us
             "series": series}
 
 
-def _reopened_tickets() -> sa.Subquery:
-    """(ticket_id, first_reopen) of every ticket that was ever reopened (a few percent of them)."""
-    r = events.alias("reopen")
-    return (sa.select(r.c.ticket_id, sa.func.min(r.c.created_at).label("first_reopen"))
-            .where(is_reopen(r)).group_by(r.c.ticket_id).subquery("reopened"))
-
-
-def _first_resolution() -> sa.ScalarSelect:
-    e = events.alias("first_res")
-    return (sa.select(sa.func.min(e.c.created_at)).where(e.c.ticket_id == tickets.c.id, is_resolution(e))
-            .scalar_subquery())
-
-
 def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Time to (first) resolution of the tickets whose resolved_at is in the window."""
     tune_session()
-    reopened = _reopened_tickets()
-    # A ticket never reopened was resolved once, at resolved_at (the workflow writes both in one step),
-    # so only reopened tickets need their first resolution looked up in the events. Without a
-    # resolution event (data imported without history) resolved_at stands in.
-    resolved = sa.case((reopened.c.ticket_id.is_(None), tickets.c.resolved_at),
-                       else_=sa.func.coalesce(_first_resolution(), tickets.c.resolved_at))
+    # first_resolved_at is kept on the row (app/tickets/milestones.py); resolved_at stands in for
+    # tickets imported without a history.
+    resolved = sa.func.coalesce(tickets.c.first_resolved_at, tickets.c.resolved_at)
     source = (sa.select(tickets.c.category, tickets.c.priority,
                         seconds_between(resolved, tickets.c.created_at).label("seconds"))
-              .select_from(tickets.outerjoin(reopened, reopened.c.ticket_id == tickets.c.id))
               .where(_in_window(tickets.c.resolved_at, window), *ticket_conditions(filters, user=user))
               .cte("resolved").prefix_with("MATERIALIZED", dialect="postgresql"))
     rows = _stats_rows(source, {"all": None, "category": source.c.category, "priority": source.c.priority})
@@ -103,17 +87,7 @@ def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, 
 def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Time from creation to the first assignment or status change by an agent or admin."""
     tune_session()
-    e = events.alias("action")
-    # The few staff ids, fetched first, keep the event scan free of a join with users.
-    staff = list(db.session.scalars(sa.select(User.id).where(User.role.in_(STAFF_ROLES))))
-    # Events are never older than their ticket, so for tickets created in the window only actions
-    # from its start on matter: one range scan and a hash aggregate instead of a lookup per ticket.
-    actions = (sa.select(e.c.ticket_id, sa.func.min(e.c.created_at).label("first_action"))
-               .where(is_action(e), e.c.created_at >= window.start, e.c.actor_id.in_(staff))
-               .group_by(e.c.ticket_id).subquery("actions"))
-    first_action = actions.c.first_action
-    source = (sa.select(seconds_between(first_action, tickets.c.created_at).label("seconds"))
-              .select_from(tickets.outerjoin(actions, actions.c.ticket_id == tickets.c.id))
+    source = (sa.select(seconds_between(tickets.c.first_response_at, tickets.c.created_at).label("seconds"))
               .where(_in_window(tickets.c.created_at, window), *ticket_conditions(filters, user=user))
               .cte("created").prefix_with("MATERIALIZED", dialect="postgresql"))
     row = _stats_rows(source, {"all": None}).get(("all", None))
@@ -165,17 +139,10 @@ def _reopen_rate(resolved: int, reopened: int) -> dict[str, Any]:
 def reopens(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Tickets first resolved in the window, and how many were reopened after that (up to now)."""
     tune_session()
-    e, reopened = events.alias("res"), _reopened_tickets()
-    # A resolution is the ticket's first one exactly when no reopen came before it.
-    first = (sa.select(e.c.ticket_id, reopened.c.first_reopen)
-             .select_from(e.outerjoin(reopened, reopened.c.ticket_id == e.c.ticket_id))
-             .where(is_resolution(e), _in_window(e.c.created_at, window),
-                    sa.or_(reopened.c.first_reopen.is_(None), reopened.c.first_reopen >= e.c.created_at))
-             .subquery("first_res"))
     query = (sa.select(tickets.c.category, sa.func.count().label("resolved"),
-                       sa.func.count(first.c.first_reopen).label("reopened"))
-             .select_from(tickets.join(first, first.c.ticket_id == tickets.c.id))
-             .where(*ticket_conditions(filters, user=user)).group_by(tickets.c.category))
+                       sa.func.count(tickets.c.reopened_at).label("reopened"))
+             .where(_in_window(tickets.c.first_resolved_at, window), *ticket_conditions(filters, user=user))
+             .group_by(tickets.c.category))
     counts = {row.category: (row.resolved, row.reopened) for row in db.session.execute(query)}
     total = [sum(pair[i] for pair in counts.values()) for i in (0, 1)]
     return {"from": window.start, "to": window.end, **_reopen_rate(*total),

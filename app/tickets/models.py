@@ -48,6 +48,10 @@ class Ticket(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Milestones (see app/tickets/milestones.py): set once by the service, never cleared.
+    first_resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    first_response_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    reopened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined", innerjoin=True)
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id], lazy="joined")

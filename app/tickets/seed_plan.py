@@ -13,7 +13,8 @@ from app.tickets.models import DONE_STATUSES
 from app.tickets.seed_text import sample_ticket_text
 
 TICKET_COLUMNS = ("id", "title", "description", "status", "priority", "category", "category_source",
-                  "created_by_id", "assigned_to_id", "created_at", "updated_at", "resolved_at")
+                  "created_by_id", "assigned_to_id", "created_at", "updated_at", "resolved_at",
+                  "first_resolved_at", "first_response_at", "reopened_at")
 EVENT_COLUMNS = ("id", "ticket_id", "actor_id", "kind", "from_value", "to_value", "source", "created_at")
 
 CATEGORY_WEIGHTS = {"bug": 30, "billing": 22, "account": 20, "feature": 15, "other": 13}
@@ -65,8 +66,22 @@ class TicketPlanner:
                 resolved = (resolved if old in DONE_STATUSES else t) if new in DONE_STATUSES else None
                 status = new
         ticket = (ticket_id, title, description, status, priority, category, category and "human",
-                  self.requester_id, assignee, _ts(created), _ts(steps[-1][0]), _ts(resolved))
+                  self.requester_id, assignee, _ts(created), _ts(steps[-1][0]), _ts(resolved),
+                  *self._milestones(steps))
         return ticket, [self._event(ticket_id, step) for step in steps]
+
+    def _milestones(self, steps: list[Step]) -> tuple[datetime | None, ...]:
+        """first_resolved_at, first_response_at, reopened_at, as app.tickets.milestones defines them."""
+        staff = set(self.agent_ids)
+        first_resolved = first_response = reopened = None
+        for t, actor, kind, old, new, _ in steps:
+            if kind == "status" and new in DONE_STATUSES and old not in DONE_STATUSES:
+                first_resolved = first_resolved or t
+            if kind == "status" and old in DONE_STATUSES and new not in DONE_STATUSES:
+                reopened = reopened or t
+            if kind in ("assignment", "status") and actor in staff:
+                first_response = first_response or t
+        return _ts(first_resolved), _ts(first_response), _ts(reopened)
 
     def _event(self, ticket_id: int, step: Step) -> tuple:
         t, actor, kind, old, new, source = step

@@ -10,6 +10,7 @@ from flask import current_app
 from app.auth.models import STAFF_ROLES, User
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.tickets.milestones import note_event
 from app.tickets.models import Ticket, TicketEvent
 from app.tickets.query import TicketFilters, filtered_query
 from app.tickets.signals import ticket_created
@@ -28,11 +29,11 @@ def _visible(user: User) -> sa.Select:
 
 def _record(ticket: Ticket, actor: User | None, kind: str, old: Any = None, new: Any = None,
             source: str | None = None) -> None:
-    db.session.add(TicketEvent(
-        ticket_id=ticket.id, actor_id=actor.id if actor else None, kind=kind,
-        from_value=None if old is None else str(old), to_value=None if new is None else str(new),
-        source=source, created_at=ticket.updated_at,
-    ))
+    old, new = None if old is None else str(old), None if new is None else str(new)
+    db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None, kind=kind,
+                               from_value=old, to_value=new, source=source, created_at=ticket.updated_at))
+    note_event(ticket, kind=kind, old=old, new=new, actor_role=actor.role if actor else None,
+               at=ticket.updated_at)
 
 
 def list_tickets(*, user: User, filters: TicketFilters, page: int, page_size: int

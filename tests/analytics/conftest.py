@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.extensions import db
+from app.tickets.milestones import backfill_milestones
 from app.tickets.models import Ticket, TicketEvent
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
@@ -24,7 +25,8 @@ def frozen_now(monkeypatch) -> datetime:
 def add_ticket(requester):
     """add_ticket(created_at, events=[(at, kind, from, to, actor)], **columns) -> Ticket, inserted directly.
 
-    Adds the 'created' event itself (to_value = status on creation, default OPEN).
+    Adds the 'created' event itself (to_value = status on creation, default OPEN), then derives the
+    milestone columns from the events as the migration's backfill does.
     """
 
     def add(created_at: datetime, *, events=(), initial: str = "OPEN", actor=None, **columns) -> Ticket:
@@ -36,6 +38,8 @@ def add_ticket(requester):
         for at, kind, old, new, who in rows:
             db.session.add(TicketEvent(ticket_id=ticket.id, kind=kind, from_value=old, to_value=new,
                                        actor_id=who.id if who else None, created_at=at))
+        db.session.flush()
+        backfill_milestones(ticket_ids=[ticket.id])
         db.session.commit()
         return ticket
 
