@@ -66,18 +66,23 @@ def _vacuum(name: str) -> None:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], *, workers: int = 2, ready_path: str = "/health/ready",
-             timeout: float = 120) -> Iterator[str]:
-    """Serve the app with gunicorn on a free loopback port; yield its base URL."""
+             timeout: float = 120, log: Path | None = None) -> Iterator[str]:
+    """Serve the app with gunicorn on a free loopback port (output to `log` if given); yield its base URL."""
     port = free_port()
     args = ["gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300", "--no-control-socket",
             "app:create_app()"]
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}{ready_path}", timeout=timeout, proc=proc)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if log is not None:
+            out.close()
 
 
 def issue_token(base: str) -> str:

@@ -40,14 +40,6 @@ def create_user(*, username: str, password: str, role: str, email: str | None = 
     return user
 
 
-def get_user(user_id: int) -> User:
-    """Fetch a user or raise NotFound."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"User {user_id} not found.")
-    return user
-
-
 @cache
 def _dummy_hash() -> str:
     return hash_password("not-a-real-password-only-burns-time")
