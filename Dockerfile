@@ -1,5 +1,5 @@
-# The API image: python:3.12-slim, runtime dependencies only, non-root, migrations then gunicorn.
-FROM python:3.12-slim
+# The API image: python:3.11-slim, runtime dependencies only, non-root, migrations then gunicorn.
+FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -13,7 +13,7 @@ WORKDIR /srv
 RUN useradd --create-home --uid 10001 app
 
 COPY requirements.txt ./
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY app ./app
 COPY migrations ./migrations

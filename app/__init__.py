@@ -8,9 +8,6 @@ from flask import Flask
 
 from app.config import API_SETTINGS, Config
 
-# MLflow phones home at import unless told not to; set before anything can import it.
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app; config defaults to Config() read from the environment."""

@@ -19,7 +19,7 @@ def normalise_database_url(url: str) -> str:
     """Make postgres:// and postgresql:// URLs use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and bound to the app by create_app."""
 
+from typing import TYPE_CHECKING
+
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -18,3 +20,13 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 # Batch mode lets later ALTER TABLE migrations run on SQLite too.
 migrate = Migrate(render_as_batch=True, compare_type=True)
 api = Api()
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time, which type checkers cannot follow.
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase):
+        """What db.Model is, as far as the type checker needs to know."""
+
+else:
+    Model = db.Model

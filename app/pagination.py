@@ -11,7 +11,7 @@ from flask import request, url_for
 def _page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args)  # type: ignore[arg-type]
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 
 import requests
-
 from harness import gunicorn, issue_token, measure, prepare_database, print_table
 
 ENDPOINTS = ("trends", "mttr", "backlog", "reopens", "first-response")
@@ -30,8 +29,12 @@ def bench_size(n: int, count: int) -> list[tuple[str, dict[str, float]]]:
         for endpoint in ENDPOINTS:
             for days in WINDOWS:
                 url = f"{base}/api/analytics/{endpoint}/?days={days}"
-                rows.append((f"{endpoint} days={days}",
-                             measure(lambda i: session.get(url, timeout=120), count=count, warmup=1)))
+                rows.append(
+                    (
+                        f"{endpoint} days={days}",
+                        measure(lambda i, url=url: session.get(url, timeout=120), count=count, warmup=1),
+                    )
+                )
     return rows
 
 
@@ -42,8 +45,11 @@ def main() -> None:
     args = parser.parse_args()
     for n in args.sizes:
         rows = bench_size(n, args.requests)
-        print_table(f"Analytics, {n:,} tickets, gunicorn 2 workers, PostgreSQL", rows,
-                    {name: TARGET_MS for name, _ in rows})
+        print_table(
+            f"Analytics, {n:,} tickets, gunicorn 2 workers, PostgreSQL",
+            rows,
+            {name: TARGET_MS for name, _ in rows},
+        )
 
 
 if __name__ == "__main__":

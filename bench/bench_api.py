@@ -9,7 +9,6 @@ import argparse
 import itertools
 
 import requests
-
 from harness import PASSWORD, gunicorn, issue_token, measure, prepare_database, print_table
 
 TARGETS = {"list first page": 15, "list filtered": 15, "get one (token)": 5}
@@ -26,17 +25,33 @@ def main() -> None:
         s.headers["Authorization"] = f"Bearer {issue_token(base)}"
         ids = [t["id"] for t in s.get(f"{base}/api/tickets/?page_size=100&status=OPEN").json()]
         cycle = itertools.cycle(ids)
-        new_ticket = {"title": "Benchmark ticket", "description": "Created by bench_api.py.", "priority": "LOW"}
+        new_ticket = {
+            "title": "Benchmark ticket",
+            "description": "Created by bench_api.py.",
+            "priority": "LOW",
+        }
         basic = requests.Session()
         n = args.requests
         rows = [
             ("list first page", measure(lambda i: s.get(f"{base}/api/tickets/"), count=n)),
-            ("list filtered", measure(lambda i: s.get(
-                f"{base}/api/tickets/?status=OPEN&status=IN_PROGRESS&priority=HIGH&category=bug"), count=n)),
+            (
+                "list filtered",
+                measure(
+                    lambda i: s.get(
+                        f"{base}/api/tickets/?status=OPEN&status=IN_PROGRESS&priority=HIGH&category=bug"
+                    ),
+                    count=n,
+                ),
+            ),
             ("list text search q=", measure(lambda i: s.get(f"{base}/api/tickets/?q=invoice"), count=n // 4)),
             ("get one (token)", measure(lambda i: s.get(f"{base}/api/tickets/{next(cycle)}/"), count=n)),
-            ("get one (Basic)", measure(lambda i: basic.get(f"{base}/api/tickets/{ids[0]}/",
-                                                            auth=("bench", PASSWORD)), count=min(n, 40))),
+            (
+                "get one (Basic)",
+                measure(
+                    lambda i: basic.get(f"{base}/api/tickets/{ids[0]}/", auth=("bench", PASSWORD)),
+                    count=min(n, 40),
+                ),
+            ),
             ("create", measure(lambda i: s.post(f"{base}/api/tickets/", json=new_ticket), count=n)),
             ("transition", measure(_toggler(s, base), count=n)),
         ]

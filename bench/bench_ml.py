@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import requests
-
 from harness import ROOT, gunicorn, issue_token, measure, prepare_database
 
 CATEGORIES = ("billing", "bug", "account", "feature", "other")
@@ -26,7 +25,9 @@ CATEGORIES = ("billing", "bug", "account", "feature", "other")
 def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Run a command; return (seconds, peak RSS in MiB, output)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
@@ -46,14 +47,19 @@ def workers_state(session: requests.Session, base: str, polls: int) -> dict[int,
     return seen
 
 
-def wait_for_version(session: requests.Session, base: str, version: str, timeout: float, index: bool
-                     ) -> tuple[float, list[int]]:
-    """Seconds until two workers serve `version` (and hold its similarity index when asked), and their pids."""
+def wait_for_version(
+    session: requests.Session, base: str, version: str, timeout: float, index: bool
+) -> tuple[float, list[int]]:
+    """Seconds until two workers serve `version` (and its similarity index when asked), and their pids."""
     started, latest = time.perf_counter(), {}
     while time.perf_counter() - started < timeout:
         latest.update(workers_state(session, base, polls=4))
-        done = [w for w in latest.values() if w["loaded_version"] == version
-                and (not index or (w.get("similarity_index") or {}).get("model_version") == version)]
+        done = [
+            w
+            for w in latest.values()
+            if w["loaded_version"] == version
+            and (not index or (w.get("similarity_index") or {}).get("model_version") == version)
+        ]
         if len(done) >= 2:
             return time.perf_counter() - started, sorted(w["pid"] for w in done)
         time.sleep(0.05)
@@ -79,11 +85,15 @@ def measure_http(session: requests.Session, base: str, n: int, count: int) -> li
         return session.post(f"{base}/api/ml/predict/", json={"title": title, "description": description})
 
     calls = (
-        ("POST /api/tickets/{id}/ml_predict/",
-         lambda i: session.post(f"{base}/api/tickets/{rng.randint(1, n)}/ml_predict/", json={})),
+        (
+            "POST /api/tickets/{id}/ml_predict/",
+            lambda i: session.post(f"{base}/api/tickets/{rng.randint(1, n)}/ml_predict/", json={}),
+        ),
         ("POST /api/ml/predict/", free_text),
-        ("GET /api/tickets/{id}/similar/?top=5",
-         lambda i: session.get(f"{base}/api/tickets/{rng.randint(1, n)}/similar/?top=5")),
+        (
+            "GET /api/tickets/{id}/similar/?top=5",
+            lambda i: session.get(f"{base}/api/tickets/{rng.randint(1, n)}/similar/?top=5"),
+        ),
     )
     rows = []
     for label, call in calls:
@@ -97,8 +107,12 @@ def train_twice(env: dict[str, str]) -> list[tuple[str, str]]:
     rows = []
     for number, extra in ((1, []), (2, ["--force"])):
         seconds, peak, output = run_timed(["flask", "train", *extra], env)
-        rows.append((f"flask train #{number}: time to train + register / peak RSS",
-                     f"{seconds:.1f} s / {peak:.0f} MiB"))
+        rows.append(
+            (
+                f"flask train #{number}: time to train + register / peak RSS",
+                f"{seconds:.1f} s / {peak:.0f} MiB",
+            )
+        )
     rows.append(("training result (last line of flask train)", output.strip().splitlines()[-1]))
     return rows
 
@@ -107,19 +121,31 @@ def serve_and_measure(env: dict[str, str], args: argparse.Namespace) -> list[tup
     """Start gunicorn with background model loading; latency, RSS and promotion propagation."""
     rows = []
     started = time.perf_counter()
-    with gunicorn({**env, "ML_LOAD_ON_START": "true"}, log=ROOT / "bench" / "results" / "gunicorn-ml.log") as base:
+    with gunicorn(
+        {**env, "ML_LOAD_ON_START": "true"}, log=ROOT / "bench" / "results" / "gunicorn-ml.log"
+    ) as base:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {issue_token(base)}"
         _, pids = wait_for_version(session, base, "2", 300, index=True)
-        rows.append(("worker start -> model + similarity index loaded in both workers",
-                     f"{time.perf_counter() - started:.1f} s"))
+        rows.append(
+            (
+                "worker start -> model + similarity index loaded in both workers",
+                f"{time.perf_counter() - started:.1f} s",
+            )
+        )
         rows += measure_http(session, base, args.n, args.requests)
-        rows.append(("worker RSS with model + index loaded", " / ".join(f"{rss_mib(p):.0f} MiB" for p in pids)))
+        rows.append(
+            ("worker RSS with model + index loaded", " / ".join(f"{rss_mib(p):.0f} MiB" for p in pids))
+        )
         run_timed(["flask", "promote", "1"], env)
         model_s, _ = wait_for_version(session, base, "1", 120, index=False)
         index_s = wait_for_version(session, base, "1", 300, index=True)[0] + model_s
-        rows.append((f"flask promote reaches both workers (MODEL_REFRESH_SECONDS={args.refresh_seconds:g})",
-                     f"{model_s:.1f} s (similarity index rebuilt: {index_s:.1f} s)"))
+        rows.append(
+            (
+                f"flask promote reaches both workers (MODEL_REFRESH_SECONDS={args.refresh_seconds:g})",
+                f"{model_s:.1f} s (similarity index rebuilt: {index_s:.1f} s)",
+            )
+        )
     return rows
 
 
@@ -131,9 +157,15 @@ def main() -> None:
     args = parser.parse_args()
     store = tempfile.mkdtemp(prefix="ml-bench-mlflow-")
     started = time.perf_counter()
-    env = prepare_database("ml_bench", tickets=args.n, env_extra={
-        "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db", "MLFLOW_ARTIFACT_ROOT": f"{store}/artifacts",
-        "MODEL_REFRESH_SECONDS": str(args.refresh_seconds)})
+    env = prepare_database(
+        "ml_bench",
+        tickets=args.n,
+        env_extra={
+            "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db",
+            "MLFLOW_ARTIFACT_ROOT": f"{store}/artifacts",
+            "MODEL_REFRESH_SECONDS": str(args.refresh_seconds),
+        },
+    )
     rows = [(f"create, migrate and seed {args.n:,} tickets", f"{time.perf_counter() - started:.1f} s")]
     rows += train_twice(env)
     rows += serve_and_measure(env, args)

@@ -6,25 +6,25 @@ Usage: DATABASE_URL=postgresql://... python bench/explain_analytics.py [--days 3
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from app import create_app  # noqa: E402
-from app.analytics import service  # noqa: E402
-from app.analytics.filters import AnalyticsFilters  # noqa: E402
-from app.analytics.window import resolve_window  # noqa: E402
-from app.auth.models import User  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app import create_app
+from app.analytics import service
+from app.analytics.filters import AnalyticsFilters
+from app.analytics.window import resolve_window
+from app.auth.models import User
+from app.extensions import db
 
 CALLS = {
     "trends": lambda **kw: service.trends(**kw, interval="day"),
-    "mttr": service.mttr, "backlog": service.backlog, "reopens": service.reopens,
+    "mttr": service.mttr,
+    "backlog": service.backlog,
+    "reopens": service.reopens,
     "first-response": service.first_response,
 }
 
@@ -37,8 +37,11 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         statements: list[tuple[str, object]] = []
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda conn, cur, sql, params, ctx, many: statements.append((sql, params)))
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda conn, cur, sql, params, ctx, many: statements.append((sql, params)),
+        )
         user = db.session.scalar(sa.select(User).where(User.role == "agent").limit(1))
         for name in args.endpoint:
             for days in args.days:
@@ -47,7 +50,9 @@ def main() -> None:
                 for sql, params in list(statements):
                     if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                         continue
-                    plan = db.session.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    plan = db.session.connection().exec_driver_sql(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + sql, params
+                    )
                     print(f"===== {name} days={days}\n" + "\n".join(row[0] for row in plan) + "\n")
 
 

@@ -39,8 +39,10 @@ def prepare_database(name: str, *, tickets: int, env_extra: dict[str, str] | Non
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     env = command_env(DATABASE_URL=database_url(name), **(env_extra or {}))
-    steps = [(["flask", "db", "upgrade"], None),
-             (["flask", "create-user", "bench", "--role", "admin", "--password-stdin"], PASSWORD + "\n")]
+    steps = [
+        (["flask", "db", "upgrade"], None),
+        (["flask", "create-user", "bench", "--role", "admin", "--password-stdin"], PASSWORD + "\n"),
+    ]
     for args, stdin in steps:
         done = run(args, env, stdin=stdin)
         if done.returncode:
@@ -65,12 +67,27 @@ def _vacuum(name: str) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, ready_path: str = "/health/ready",
-             timeout: float = 120, log: Path | None = None) -> Iterator[str]:
+def gunicorn(
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    ready_path: str = "/health/ready",
+    timeout: float = 120,
+    log: Path | None = None,
+) -> Iterator[str]:
     """Serve the app with gunicorn on a free loopback port (output to `log` if given); yield its base URL."""
     port = free_port()
-    args = ["gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300", "--no-control-socket",
-            "app:create_app()"]
+    args = [
+        "gunicorn",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "300",
+        "--no-control-socket",
+        "app:create_app()",
+    ]
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
     out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - closed below
@@ -87,13 +104,16 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, ready_path: str = "/healt
 
 def issue_token(base: str) -> str:
     """A Bearer token for the benchmark admin."""
-    r = requests.post(f"{base}/api/auth/tokens/", json={"name": "bench"}, auth=("bench", PASSWORD), timeout=30)
+    r = requests.post(
+        f"{base}/api/auth/tokens/", json={"name": "bench"}, auth=("bench", PASSWORD), timeout=30
+    )
     r.raise_for_status()
     return r.json()["token"]
 
 
-def measure(call: Callable[[int], requests.Response], *, count: int = 200, max_seconds: float = 60,
-            warmup: int = 5) -> dict[str, float]:
+def measure(
+    call: Callable[[int], requests.Response], *, count: int = 200, max_seconds: float = 60, warmup: int = 5
+) -> dict[str, float]:
     """Latency of `call(i)` over at most `count` calls and `max_seconds`: p50, p95 in ms and n."""
     for i in range(warmup):
         call(-1 - i).raise_for_status()
@@ -106,11 +126,16 @@ def measure(call: Callable[[int], requests.Response], *, count: int = 200, max_s
         if time.monotonic() > deadline:
             break
     ordered = sorted(samples)
-    return {"p50": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))], "n": len(ordered)}
+    return {
+        "p50": statistics.median(ordered),
+        "p95": ordered[int(0.95 * (len(ordered) - 1))],
+        "n": len(ordered),
+    }
 
 
-def print_table(title: str, rows: list[tuple[str, dict[str, float]]], target: dict[str, float] | None = None
-                ) -> None:
+def print_table(
+    title: str, rows: list[tuple[str, dict[str, float]]], target: dict[str, float] | None = None
+) -> None:
     """Print rows of measurements as a Markdown table (paste-able into bench/README.md)."""
     print(f"\n### {title}\n")
     print("| case | n | p50 ms | p95 ms | target p50 |")

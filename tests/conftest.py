@@ -7,13 +7,11 @@ import os
 import pytest
 import sqlalchemy as sa
 
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-
-from app import create_app  # noqa: E402
-from app.auth import service as auth_service  # noqa: E402
-from app.config import TestConfig  # noqa: E402
-from app.extensions import db  # noqa: E402
-from tests.factories import TicketFactory, UserFactory  # noqa: E402
+from app import create_app
+from app.auth import service as auth_service
+from app.config import TestConfig
+from app.extensions import db
+from tests.factories import TicketFactory, UserFactory
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

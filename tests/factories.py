@@ -9,7 +9,7 @@ from app.extensions import db
 from app.tickets.models import Ticket
 from app.timeutil import utcnow
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
+PASSWORD = "correct horse battery staple"
 
 
 class _Base(SQLAlchemyModelFactory):

@@ -29,16 +29,23 @@ def free_port() -> int:
 def command_env(**extra: str) -> dict[str, str]:
     """The environment for running flask/gunicorn from this venv, isolated from the developer's .env."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DATABASE_URL"))}
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", FLASK_APP="app:create_app",
-               MLFLOW_DISABLE_TELEMETRY="true", ML_LOAD_ON_START="false", **extra)
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        FLASK_APP="app:create_app",
+        MLFLOW_DISABLE_TELEMETRY="true",
+        ML_LOAD_ON_START="false",
+        **extra,
+    )
     return env
 
 
-def run(args: list[str], env: dict[str, str], *, stdin: str | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], env: dict[str, str], *, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run a command from the repository root and return its completed process."""
-    return subprocess.run(args, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        args, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @contextlib.contextmanager
@@ -61,7 +68,9 @@ def wait_for(url: str, timeout: float = 60, proc: subprocess.Popen | None = None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"process exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
+            raise AssertionError(
+                f"process exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}"
+            )
         with contextlib.suppress(requests.RequestException):
             r = requests.get(url, timeout=2)
             if r.status_code == 200:

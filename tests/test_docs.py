@@ -6,8 +6,13 @@ import re
 def test_openapi_document_lists_the_api_and_both_auth_schemes(client):
     spec = client.get("/api/schema/").json
     assert spec["openapi"].startswith("3.")
-    assert {"/api/tickets/", "/api/tickets/{ticket_id}/", "/api/tickets/{ticket_id}/transition/",
-            "/api/auth/tokens/", "/api/users/me/"} <= set(spec["paths"])
+    assert {
+        "/api/tickets/",
+        "/api/tickets/{ticket_id}/",
+        "/api/tickets/{ticket_id}/transition/",
+        "/api/auth/tokens/",
+        "/api/users/me/",
+    } <= set(spec["paths"])
     assert set(spec["components"]["securitySchemes"]) == {"basicAuth", "bearerAuth"}
     assert spec["paths"]["/api/tickets/"]["get"]["summary"] == "List tickets, filtered, ordered and paginated"
 

@@ -14,8 +14,11 @@ PASSWORD = "embedded sqlite passphrase"
 def test_the_demo_path_works_on_sqlite(tmp_path, monkeypatch):
     db_url = f"sqlite:///{tmp_path / 'tickets.db'}"
     env = command_env(DATABASE_URL=db_url, MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}")
-    for args, stdin in ((["flask", "db", "upgrade"], None), (["flask", "db", "check"], None),
-                        (["flask", "create-user", "boss", "--role", "admin", "--password-stdin"], PASSWORD)):
+    for args, stdin in (
+        (["flask", "db", "upgrade"], None),
+        (["flask", "db", "check"], None),
+        (["flask", "create-user", "boss", "--role", "admin", "--password-stdin"], PASSWORD),
+    ):
         done = run(args, env, stdin=stdin and stdin + "\n")
         assert done.returncode == 0, done.stdout + done.stderr
 
@@ -25,12 +28,14 @@ def test_the_demo_path_works_on_sqlite(tmp_path, monkeypatch):
     basic = {"Authorization": "Basic " + base64.b64encode(f"boss:{PASSWORD}".encode()).decode()}
     token = client.post("/api/auth/tokens/", json={"name": "smoke"}, headers=basic).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    created = client.post("/api/tickets/", json={"title": "Smoke", "description": "On SQLite."}, headers=headers)
+    created = client.post(
+        "/api/tickets/", json={"title": "Smoke", "description": "On SQLite."}, headers=headers
+    )
     assert created.status_code == 201
-    moved = client.post(f"/api/tickets/{created.json['id']}/transition/", json={"status": "RESOLVED"},
-                        headers=headers)
+    moved = client.post(
+        f"/api/tickets/{created.json['id']}/transition/", json={"status": "RESOLVED"}, headers=headers
+    )
     assert moved.status_code == 200 and moved.json["resolved_at"].endswith("+00:00")
     listed = client.get("/api/tickets/?status=RESOLVED&q=smoke", headers=headers)
     assert [t["id"] for t in listed.json] == [created.json["id"]]
     assert client.get("/health/ready").json["components"]["database"]["status"] == "ok"
-

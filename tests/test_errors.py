@@ -10,12 +10,15 @@ def _assert_error_shape(r, code):
     assert r.json["code"] == code and isinstance(r.json["status"], str)
 
 
-@pytest.mark.parametrize("method,path,code", [
-    ("get", "/no/such/route", 404),
-    ("get", "/api/tickets/abc/", 404),
-    ("delete", "/api/tickets/", 405),
-    ("put", "/api/users/me/", 405),
-])
+@pytest.mark.parametrize(
+    "method,path,code",
+    [
+        ("get", "/no/such/route", 404),
+        ("get", "/api/tickets/abc/", 404),
+        ("delete", "/api/tickets/", 405),
+        ("put", "/api/users/me/", 405),
+    ],
+)
 def test_routing_errors_are_json(client, method, path, code):
     _assert_error_shape(getattr(client, method)(path), code)
 

@@ -50,8 +50,9 @@ def dashboard_stats() -> DashboardStats:
     recent = db.session.scalar(
         sa.select(sa.func.count()).select_from(Ticket).where(Ticket.created_at >= since)
     )
-    return DashboardStats(open_by_status=counts, unassigned_open=unassigned or 0,
-                          created_recently=recent or 0)
+    return DashboardStats(
+        open_by_status=counts, unassigned_open=unassigned or 0, created_recently=recent or 0
+    )
 
 
 def _extra_card(card: Callable[[], tuple[str, Any]]) -> tuple[str, Any]:

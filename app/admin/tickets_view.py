@@ -6,8 +6,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_app_context
-from flask_admin.contrib.sqla.filters import (DateTimeBetweenFilter, DateTimeGreaterFilter,
-                                              DateTimeSmallerFilter, FilterEmpty, FilterEqual)
+from flask_admin.contrib.sqla.filters import (
+    DateTimeBetweenFilter,
+    DateTimeGreaterFilter,
+    DateTimeSmallerFilter,
+    FilterEmpty,
+    FilterEqual,
+)
 from flask_admin.form import SecureForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -52,23 +57,49 @@ def assignee_choices() -> list[SelectChoice]:
 class TicketForm(SecureForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[DataRequired()], render_kw={"rows": 6})
-    status = SelectField("Status", choices=select_choices(STATUSES), default="OPEN",
-                         description="Changes follow the ticket workflow.")
+    status = SelectField(
+        "Status",
+        choices=select_choices(STATUSES),
+        default="OPEN",
+        description="Changes follow the ticket workflow.",
+    )
     priority = SelectField("Priority", choices=select_choices(PRIORITIES), default="MEDIUM")
-    category = SelectField("Category", choices=select_choices(CATEGORIES, blank="(none)"), default="",
-                           description="Set here, the category is a human label.")
+    category = SelectField(
+        "Category",
+        choices=select_choices(CATEGORIES, blank="(none)"),
+        default="",
+        description="Set here, the category is a human label.",
+    )
     # Choices are the current staff users, filled in each time the form is built (see TicketView).
     assigned_to_id = SelectField("Assignee", coerce=optional_id, choices=[])
 
 
 class TicketView(SecureModelView):
     form = TicketForm
-    column_list = ("id", "title", "status", "priority", "category", "category_source", "assigned_to",
-                   "created_by", "created_at", "updated_at")
-    column_labels = {"id": "#", "category_source": "Category by", "assigned_to": "Assignee",
-                     "created_by": "Filed by", "created_at": "Created", "updated_at": "Updated"}
-    column_formatters = {"assigned_to": username_formatter("assigned_to"),
-                         "created_by": username_formatter("created_by")}
+    column_list = (
+        "id",
+        "title",
+        "status",
+        "priority",
+        "category",
+        "category_source",
+        "assigned_to",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    column_labels = {
+        "id": "#",
+        "category_source": "Category by",
+        "assigned_to": "Assignee",
+        "created_by": "Filed by",
+        "created_at": "Created",
+        "updated_at": "Updated",
+    }
+    column_formatters = {
+        "assigned_to": username_formatter("assigned_to"),
+        "created_by": username_formatter("created_by"),
+    }
     column_searchable_list = ("title", "description")
     column_sortable_list = ("id", "title", "status", "priority", "category", "created_at", "updated_at")
     column_default_sort = ("created_at", True)

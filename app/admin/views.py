@@ -26,7 +26,6 @@ from app.fields import MAX_ID
 from app.tickets.models import CATEGORY_SOURCES, EVENT_KINDS, TicketEvent
 from app.timeutil import as_utc
 
-
 FORM_ENDPOINTS = ("create_view", "edit_view")
 CSRF_FAILED = "The form expired or was not sent from this site; nothing was saved. Please try again."
 
@@ -84,7 +83,7 @@ class SecureModelView(AdminAccess, ModelView):
     def validate_form(self, form: SecureForm) -> bool:
         valid = super().validate_form(form)
         # Flask-Admin flashes CSRF failures of delete/action posts itself, but not of the edit forms.
-        if not valid and "csrf_token" in form.errors and request.endpoint.endswith(FORM_ENDPOINTS):
+        if not valid and "csrf_token" in form.errors and (request.endpoint or "").endswith(FORM_ENDPOINTS):
             flash(CSRF_FAILED, "error")
         return valid
 
@@ -119,17 +118,22 @@ class UserCreateForm(SecureForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     email = StringField("E-mail", validators=[Optional(), Length(max=254)])
     role = SelectField("Role", choices=select_choices(ROLES), default="requester")
-    password = PasswordField("Password", validators=[DataRequired()],
-                             description=f"At least {MIN_PASSWORD_LENGTH} characters; stored only as a hash.")
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired()],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; stored only as a hash.",
+    )
 
 
 class UserEditForm(SecureForm):
     email = StringField("E-mail", validators=[Optional(), Length(max=254)])
     role = SelectField("Role", choices=select_choices(ROLES))
-    is_active = BooleanField("Active",
-                             description="Inactive users cannot log in and their API tokens stop working.")
-    password = PasswordField("New password", validators=[Optional()],
-                             description="Leave empty to keep the current password.")
+    is_active = BooleanField(
+        "Active", description="Inactive users cannot log in and their API tokens stop working."
+    )
+    password = PasswordField(
+        "New password", validators=[Optional()], description="Leave empty to keep the current password."
+    )
 
 
 class UserView(SecureModelView):
@@ -151,14 +155,27 @@ class UserView(SecureModelView):
         return UserEditForm
 
     def create_model(self, form: UserCreateForm) -> User | bool:
-        return self.run_service(lambda: management.create_account(
-            username=form.username.data, password=form.password.data, role=form.role.data,
-            email=form.email.data))
+        return self.run_service(
+            lambda: management.create_account(
+                username=form.username.data,
+                password=form.password.data,
+                role=form.role.data,
+                email=form.email.data,
+            )
+        )
 
     def update_model(self, form: UserEditForm, model: User) -> bool:
-        return bool(self.run_service(lambda: management.update_account(
-            user=model, email=form.email.data, role=form.role.data, is_active=form.is_active.data,
-            password=form.password.data or None)))
+        return bool(
+            self.run_service(
+                lambda: management.update_account(
+                    user=model,
+                    email=form.email.data,
+                    role=form.role.data,
+                    is_active=form.is_active.data,
+                    password=form.password.data or None,
+                )
+            )
+        )
 
 
 class TokenView(SecureModelView):
@@ -166,19 +183,30 @@ class TokenView(SecureModelView):
     can_edit = False
     can_delete = False
     column_list = ("name", "user", "created_at", "last_used_at", "expires_at", "revoked_at")
-    column_labels = {"user": "Owner", "created_at": "Created", "last_used_at": "Last used",
-                     "expires_at": "Expires", "revoked_at": "Revoked"}
+    column_labels = {
+        "user": "Owner",
+        "created_at": "Created",
+        "last_used_at": "Last used",
+        "expires_at": "Expires",
+        "revoked_at": "Revoked",
+    }
     column_formatters = {"user": username_formatter("user")}
     column_searchable_list = ("name", "user.username")
-    column_sortable_list = ("name", ("user", "user.username"), "created_at", "last_used_at", "expires_at",
-                            "revoked_at")
+    column_sortable_list = (
+        "name",
+        ("user", "user.username"),
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     column_default_sort = ("created_at", True)
     column_filters = (FilterEmpty(ApiToken.revoked_at, "Revoked at"),)
 
     @action("revoke", "Revoke", "Revoke the selected tokens? Their holders lose API access immediately.")
     def action_revoke(self, ids: list[str]) -> None:
         """Revoke the selected tokens."""
-        count = management.revoke_tokens(token_ids=ids)
+        count = management.revoke_tokens(token_ids=[int(i) for i in ids])
         flash(f"Revoked {count} token(s).", "success")
 
 

@@ -42,7 +42,7 @@ def period_key(column: sa.ColumnElement, interval: str) -> sa.ColumnElement:
     """The UTC start date of the day, ISO week (Monday) or month that column falls in."""
     if dialect_name() == "postgresql":
         # A literal field keeps the SELECT and GROUP BY expressions textually identical for PostgreSQL.
-        field = sa.literal_column(f"'{interval}'")
+        field: sa.ColumnElement[str] = sa.literal_column(f"'{interval}'")
         return sa.cast(sa.func.date_trunc(field, sa.func.timezone("UTC", column)), sa.Date)
     if interval == "week":
         return sa.func.date(column, "weekday 0", "-6 days")

@@ -25,16 +25,43 @@ def _partial(name: str, *columns: sa.Column, where: sa.ColumnElement) -> sa.Inde
 
 ANALYTICS_INDEXES = (
     # Covering, so every report is an index-only range scan over its window column.
-    sa.Index("ix_tickets_created_at_milestones", tickets.c.created_at, tickets.c.category, tickets.c.priority,
-             tickets.c.assigned_to_id, tickets.c.first_response_at),
-    sa.Index("ix_tickets_resolved_at_milestones", tickets.c.resolved_at, tickets.c.category,
-             tickets.c.priority, tickets.c.assigned_to_id, tickets.c.created_at, tickets.c.first_resolved_at),
-    sa.Index("ix_tickets_first_resolved_at", tickets.c.first_resolved_at, tickets.c.category,
-             tickets.c.priority, tickets.c.assigned_to_id, tickets.c.reopened_at),
-    _partial("ix_tickets_open_created_at", tickets.c.created_at, tickets.c.status, tickets.c.category,
-             tickets.c.priority, tickets.c.assigned_to_id, where=is_open()),
+    sa.Index(
+        "ix_tickets_created_at_milestones",
+        tickets.c.created_at,
+        tickets.c.category,
+        tickets.c.priority,
+        tickets.c.assigned_to_id,
+        tickets.c.first_response_at,
+    ),
+    sa.Index(
+        "ix_tickets_resolved_at_milestones",
+        tickets.c.resolved_at,
+        tickets.c.category,
+        tickets.c.priority,
+        tickets.c.assigned_to_id,
+        tickets.c.created_at,
+        tickets.c.first_resolved_at,
+    ),
+    sa.Index(
+        "ix_tickets_first_resolved_at",
+        tickets.c.first_resolved_at,
+        tickets.c.category,
+        tickets.c.priority,
+        tickets.c.assigned_to_id,
+        tickets.c.reopened_at,
+    ),
+    _partial(
+        "ix_tickets_open_created_at",
+        tickets.c.created_at,
+        tickets.c.status,
+        tickets.c.category,
+        tickets.c.priority,
+        tickets.c.assigned_to_id,
+        where=is_open(),
+    ),
     # Recomputing milestones from the events (backfill_milestones) probes these per ticket.
-    _partial("ix_ticket_events_resolution_ticket", events.c.ticket_id, events.c.created_at,
-             where=is_resolution()),
+    _partial(
+        "ix_ticket_events_resolution_ticket", events.c.ticket_id, events.c.created_at, where=is_resolution()
+    ),
     _partial("ix_ticket_events_reopen_ticket", events.c.ticket_id, events.c.created_at, where=is_reopen()),
 )

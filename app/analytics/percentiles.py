@@ -17,20 +17,30 @@ PERCENTILES = {"median": 0.5, "p90": 0.9}
 def _postgresql(source: sa.Subquery, dim: str, key: sa.ColumnElement | None) -> sa.Select:
     value = source.c.seconds
     figures = [sa.func.percentile_cont(p).within_group(value).label(name) for name, p in PERCENTILES.items()]
-    query = sa.select(sa.literal(dim).label("dim"), (key if key is not None else sa.null()).label("key"),
-                      sa.func.count().label("rows"), sa.func.count(value).label("n"),
-                      sa.func.avg(value).label("mean"), *figures).select_from(source)
+    query = sa.select(
+        sa.literal(dim).label("dim"),
+        (key if key is not None else sa.null()).label("key"),
+        sa.func.count().label("rows"),
+        sa.func.count(value).label("n"),
+        sa.func.avg(value).label("mean"),
+        *figures,
+    ).select_from(source)
     return query.group_by(key) if key is not None else query
 
 
 def _sqlite(source: sa.Subquery, dim: str, key: sa.ColumnElement | None) -> sa.Select:
     value = source.c.seconds
     partition = [key] if key is not None else None
-    ranked = sa.select(
-        (key if key is not None else sa.null()).label("key"), value.label("seconds"),
-        sa.func.row_number().over(partition_by=partition, order_by=[value.is_(None), value]).label("rn"),
-        sa.func.count(value).over(partition_by=partition).label("cnt"),
-    ).select_from(source).subquery()
+    ranked = (
+        sa.select(
+            (key if key is not None else sa.null()).label("key"),
+            value.label("seconds"),
+            sa.func.row_number().over(partition_by=partition, order_by=[value.is_(None), value]).label("rn"),
+            sa.func.count(value).over(partition_by=partition).label("cnt"),
+        )
+        .select_from(source)
+        .subquery()
+    )
     figures = []
     for name, p in PERCENTILES.items():
         position = sa.literal(p, sa.Float) * (ranked.c.cnt - 1)
@@ -40,8 +50,12 @@ def _sqlite(source: sa.Subquery, dim: str, key: sa.ColumnElement | None) -> sa.S
         fraction = sa.func.max(position - floor)
         figures.append((low + (sa.func.coalesce(high, low) - low) * fraction).label(name))
     return sa.select(
-        sa.literal(dim).label("dim"), ranked.c.key, sa.func.count().label("rows"),
-        sa.func.max(ranked.c.cnt).label("n"), sa.func.avg(ranked.c.seconds).label("mean"), *figures,
+        sa.literal(dim).label("dim"),
+        ranked.c.key,
+        sa.func.count().label("rows"),
+        sa.func.max(ranked.c.cnt).label("n"),
+        sa.func.avg(ranked.c.seconds).label("mean"),
+        *figures,
     ).group_by(ranked.c.key)
 
 

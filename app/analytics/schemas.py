@@ -28,45 +28,84 @@ class DateOrDateTime(fields.Field):
 
 class AnalyticsQuerySchema(Schema):
     days = fields.Integer(
-        strict=False, validate=validate.Range(min=1, max=MAX_DAYS),
-        metadata={"description": f"Window of the last N days, [now - N days, now); 1..{MAX_DAYS}, default 30 (backlog: {MAX_DAYS}). "
-                                 "Cannot be combined with from/to."})
-    start = DateOrDateTime(data_key="from", metadata={
-        "description": "Window start (inclusive), an ISO 8601 date (00:00 UTC) or datetime with optional offset "
-                       "(naive = UTC). Give together with `to`.", "type": "string"})
-    end = DateOrDateTime(data_key="to", metadata={
-        "description": "Window end. A date is inclusive (covers that whole UTC day); a datetime is exclusive. "
-                       "Must not be before `from`; the window spans at most 3650 days.", "type": "string"})
-    category = fields.String(validate=validate.OneOf((*CATEGORIES, "none")),
-                             metadata={"description": "Only tickets of this category; 'none': uncategorised."})
-    priority = fields.String(validate=validate.OneOf(PRIORITIES),
-                             metadata={"description": "Only tickets of this priority."})
-    assigned_to = fields.String(validate=user_reference("me", "none"),
-                                metadata={"description": "Only tickets assigned to 'me', to nobody ('none') or "
-                                                         "to the user with this id."})
+        strict=False,
+        validate=validate.Range(min=1, max=MAX_DAYS),
+        metadata={
+            "description": f"Window of the last N days, [now - N days, now); 1..{MAX_DAYS}, "
+            f"default 30 (backlog: {MAX_DAYS}). "
+            "Cannot be combined with from/to."
+        },
+    )
+    start = DateOrDateTime(
+        data_key="from",
+        metadata={
+            "description": "Window start (inclusive), an ISO 8601 date (00:00 UTC) or datetime "
+            "with optional offset "
+            "(naive = UTC). Give together with `to`.",
+            "type": "string",
+        },
+    )
+    end = DateOrDateTime(
+        data_key="to",
+        metadata={
+            "description": "Window end. A date is inclusive (covers that whole UTC day); "
+            "a datetime is exclusive. "
+            "Must not be before `from`; the window spans at most 3650 days.",
+            "type": "string",
+        },
+    )
+    category = fields.String(
+        validate=validate.OneOf((*CATEGORIES, "none")),
+        metadata={"description": "Only tickets of this category; 'none': uncategorised."},
+    )
+    priority = fields.String(
+        validate=validate.OneOf(PRIORITIES), metadata={"description": "Only tickets of this priority."}
+    )
+    assigned_to = fields.String(
+        validate=user_reference("me", "none"),
+        metadata={
+            "description": "Only tickets assigned to 'me', to nobody ('none') or to the user with this id."
+        },
+    )
 
 
 class TrendsQuerySchema(AnalyticsQuerySchema):
-    interval = fields.String(load_default="day", validate=validate.OneOf(INTERVALS),
-                             metadata={"description": "Series period: day, week (ISO, starts Monday) or month; "
-                                                      "UTC calendar."})
+    interval = fields.String(
+        load_default="day",
+        validate=validate.OneOf(INTERVALS),
+        metadata={"description": "Series period: day, week (ISO, starts Monday) or month; UTC calendar."},
+    )
 
 
 def _seconds(description: str) -> fields.Float:
-    return fields.Float(dump_only=True, allow_none=True,
-                        metadata={"description": description + " In seconds (3 decimals); null when no tickets."})
+    return fields.Float(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": description + " In seconds (3 decimals); null when no tickets."},
+    )
 
 
 class WindowSchema(Schema):
-    start = UTCDateTime(dump_only=True, data_key="from", attribute="from",
-                        metadata={"description": "Window start, inclusive (UTC)."})
-    end = UTCDateTime(dump_only=True, data_key="to", attribute="to",
-                      metadata={"description": "Window end, exclusive (UTC)."})
+    start = UTCDateTime(
+        dump_only=True,
+        data_key="from",
+        attribute="from",
+        metadata={"description": "Window start, inclusive (UTC)."},
+    )
+    end = UTCDateTime(
+        dump_only=True,
+        data_key="to",
+        attribute="to",
+        metadata={"description": "Window end, exclusive (UTC)."},
+    )
 
 
 def _category() -> fields.String:
-    return fields.String(dump_only=True, allow_none=True,
-                         metadata={"enum": CATEGORY_ENUM, "description": "null: uncategorised tickets."})
+    return fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"enum": CATEGORY_ENUM, "description": "null: uncategorised tickets."},
+    )
 
 
 class CategoryCountSchema(Schema):
@@ -75,24 +114,45 @@ class CategoryCountSchema(Schema):
 
 
 class PeriodSchema(Schema):
-    period = fields.Date(dump_only=True, metadata={"description": "First day (UTC) of the day, week or month."})
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), dump_only=True, metadata={
-        "description": "Tickets created in the period (and the window) per category; every category and "
-                       "'none' (uncategorised) is present, zero included."})
+    period = fields.Date(
+        dump_only=True, metadata={"description": "First day (UTC) of the day, week or month."}
+    )
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        dump_only=True,
+        metadata={
+            "description": "Tickets created in the period (and the window) per category; every category and "
+            "'none' (uncategorised) is present, zero included."
+        },
+    )
 
 
 class TrendsSchema(WindowSchema):
     interval = fields.String(dump_only=True, metadata={"enum": list(INTERVALS)})
     total = fields.Integer(dump_only=True, metadata={"description": "Tickets created in the window."})
-    by_category = fields.List(fields.Nested(CategoryCountSchema), dump_only=True, metadata={
-        "description": "Tickets created in the window per current category, every category and null listed."})
-    series = fields.List(fields.Nested(PeriodSchema), dump_only=True, metadata={
-        "description": "Every period overlapping the window, oldest first; the first and last may be partial."})
+    by_category = fields.List(
+        fields.Nested(CategoryCountSchema),
+        dump_only=True,
+        metadata={
+            "description": "Tickets created in the window per current category, "
+            "every category and null listed."
+        },
+    )
+    series = fields.List(
+        fields.Nested(PeriodSchema),
+        dump_only=True,
+        metadata={
+            "description": "Every period overlapping the window, oldest first; "
+            "the first and last may be partial."
+        },
+    )
 
 
 class _ResolveFigures(Schema):
-    resolved_count = fields.Integer(dump_only=True, metadata={
-        "description": "Tickets whose resolved_at is in the window."})
+    resolved_count = fields.Integer(
+        dump_only=True, metadata={"description": "Tickets whose resolved_at is in the window."}
+    )
     mttr_seconds = _seconds("Mean time to resolve: first resolution minus created_at.")
     median_seconds = _seconds("Median (percentile_cont 0.5) time to resolve.")
     p90_seconds = _seconds("90th percentile (percentile_cont 0.9, linear interpolation) time to resolve.")
@@ -112,8 +172,12 @@ class MttrSchema(WindowSchema, _ResolveFigures):
 
 
 class AssigneeCountSchema(Schema):
-    assignee = fields.Nested(UserRefSchema, dump_only=True, allow_none=True,
-                             metadata={"description": "null: unassigned (always listed)."})
+    assignee = fields.Nested(
+        UserRefSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "null: unassigned (always listed)."},
+    )
     count = fields.Integer(dump_only=True)
 
 
@@ -129,25 +193,45 @@ class PriorityCountSchema(Schema):
 
 class BacklogSchema(WindowSchema):
     as_of = UTCDateTime(dump_only=True, metadata={"description": "The instant 'open now' and ages refer to."})
-    open_count = fields.Integer(dump_only=True, metadata={
-        "description": "Tickets OPEN or IN_PROGRESS now that were created in the window."})
+    open_count = fields.Integer(
+        dump_only=True,
+        metadata={"description": "Tickets OPEN or IN_PROGRESS now that were created in the window."},
+    )
     by_status = fields.List(fields.Nested(StatusCountSchema), dump_only=True)
     by_category = fields.List(fields.Nested(CategoryCountSchema), dump_only=True)
     by_priority = fields.List(fields.Nested(PriorityCountSchema), dump_only=True)
-    by_assignee = fields.List(fields.Nested(AssigneeCountSchema), dump_only=True, metadata={
-        "description": "Current assignees with open tickets, most loaded first, plus unassigned (null)."})
+    by_assignee = fields.List(
+        fields.Nested(AssigneeCountSchema),
+        dump_only=True,
+        metadata={
+            "description": "Current assignees with open tickets, most loaded first, plus unassigned (null)."
+        },
+    )
     median_age_seconds = _seconds("Median age (as_of minus created_at) of those open tickets.")
     p90_age_seconds = _seconds("90th percentile age of those open tickets.")
 
 
 class _ReopenFigures(Schema):
-    resolved = fields.Integer(dump_only=True, metadata={
-        "description": "Tickets whose FIRST resolution (status event to RESOLVED/CLOSED, or creation in that "
-                       "state) is in the window."})
-    reopened = fields.Integer(dump_only=True, metadata={
-        "description": "Of those, tickets later moved from RESOLVED/CLOSED back to OPEN/IN_PROGRESS (up to now)."})
-    reopen_rate = fields.Float(dump_only=True, allow_none=True, metadata={
-        "description": "reopened / resolved (4 decimals); null when nothing was resolved."})
+    resolved = fields.Integer(
+        dump_only=True,
+        metadata={
+            "description": "Tickets whose FIRST resolution (status event to RESOLVED/CLOSED, "
+            "or creation in that "
+            "state) is in the window."
+        },
+    )
+    reopened = fields.Integer(
+        dump_only=True,
+        metadata={
+            "description": "Of those, tickets later moved from RESOLVED/CLOSED back to "
+            "OPEN/IN_PROGRESS (up to now)."
+        },
+    )
+    reopen_rate = fields.Float(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "reopened / resolved (4 decimals); null when nothing was resolved."},
+    )
 
 
 class ReopenCategorySchema(_ReopenFigures):
@@ -160,10 +244,13 @@ class ReopensSchema(WindowSchema, _ReopenFigures):
 
 class FirstResponseSchema(WindowSchema):
     created_count = fields.Integer(dump_only=True, metadata={"description": "Tickets created in the window."})
-    responded_count = fields.Integer(dump_only=True, metadata={
-        "description": "Of those, tickets with at least one agent action (up to now)."})
-    without_response = fields.Integer(dump_only=True, metadata={
-        "description": "Tickets created in the window with no agent action yet."})
+    responded_count = fields.Integer(
+        dump_only=True,
+        metadata={"description": "Of those, tickets with at least one agent action (up to now)."},
+    )
+    without_response = fields.Integer(
+        dump_only=True, metadata={"description": "Tickets created in the window with no agent action yet."}
+    )
     mean_seconds = _seconds("Mean time from created_at to the first agent action.")
     median_seconds = _seconds("Median time to the first agent action.")
     p90_seconds = _seconds("90th percentile time to the first agent action.")

@@ -26,14 +26,16 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def resolve_window(args: dict[str, Any], *, now: datetime | None = None,
-                   default_days: int = DEFAULT_DAYS) -> Window:
+def resolve_window(
+    args: dict[str, Any], *, now: datetime | None = None, default_days: int = DEFAULT_DAYS
+) -> Window:
     """Turn validated `days` or `from`/`to` query arguments into a Window (422 on a bad combination)."""
     now = now or utcnow()
     days, start, end = args.get("days"), args.get("start"), args.get("end")
     if days is not None and (start is not None or end is not None):
-        raise ValidationFailed("Give either days or from/to, not both.",
-                               errors={"days": ["Cannot be combined with from/to."]})
+        raise ValidationFailed(
+            "Give either days or from/to, not both.", errors={"days": ["Cannot be combined with from/to."]}
+        )
     if (start is None) != (end is None):
         missing = "to" if end is None else "from"
         raise ValidationFailed("from and to must be given together.", errors={missing: ["Missing."]})
@@ -46,8 +48,10 @@ def resolve_window(args: dict[str, Any], *, now: datetime | None = None,
     if start_at > end_at or (not isinstance(end, datetime) and start_at.date() > end):
         raise ValidationFailed("from must not be after to.", errors={"from": ["After to."]})
     if end_at - start_at > timedelta(days=MAX_DAYS):
-        raise ValidationFailed(f"The window may span at most {MAX_DAYS} days.",
-                               errors={"to": [f"More than {MAX_DAYS} days after from."]})
+        raise ValidationFailed(
+            f"The window may span at most {MAX_DAYS} days.",
+            errors={"to": [f"More than {MAX_DAYS} days after from."]},
+        )
     return Window(start=start_at, end=end_at)
 
 
@@ -73,8 +77,10 @@ def periods(window: Window, interval: str) -> list[date]:
     """Every period that overlaps the window, oldest first (empty for an empty window)."""
     if window.end <= window.start:
         return []
-    current, last = period_start(window.start, interval), period_start(window.end - timedelta(microseconds=1),
-                                                                        interval)
+    current, last = (
+        period_start(window.start, interval),
+        period_start(window.end - timedelta(microseconds=1), interval),
+    )
     found = []
     while current <= last:
         found.append(current)

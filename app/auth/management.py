@@ -22,8 +22,9 @@ def create_account(*, username: str, password: str, role: str, email: str | None
     return service.create_user(username=username, password=password, role=role, email=email or None)
 
 
-def update_account(*, user: User, email: str | None, role: str, is_active: bool,
-                   password: str | None = None) -> User:
+def update_account(
+    *, user: User, email: str | None, role: str, is_active: bool, password: str | None = None
+) -> User:
     """Change a user's e-mail, role, active flag and (when given) password in one transaction."""
     if role not in ROLES:
         raise ValidationFailed(f"Role must be one of {', '.join(ROLES)}.", errors={"role": ["Unknown role."]})
@@ -46,13 +47,19 @@ def _ensure_another_active_admin(user: User) -> None:
     All active admin rows are locked in id order, so two admins demoting each other at the same
     time serialise instead of both passing the check (PostgreSQL; SQLite serialises writes anyway).
     """
-    query = (sa.select(User.id).where(User.role == "admin", User.is_active.is_(True))
-             .order_by(User.id).with_for_update())
+    query = (
+        sa.select(User.id)
+        .where(User.role == "admin", User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    )
     admin_ids = set(db.session.scalars(query))
     if not admin_ids - {user.id}:
         db.session.rollback()
-        raise Conflict("The last active admin cannot be deactivated or demoted; promote another admin first.",
-                       errors={"role": ["Last active admin."]})
+        raise Conflict(
+            "The last active admin cannot be deactivated or demoted; promote another admin first.",
+            errors={"role": ["Last active admin."]},
+        )
 
 
 def revoke_tokens(*, token_ids: Iterable[int]) -> int:
@@ -61,7 +68,8 @@ def revoke_tokens(*, token_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     result = db.session.execute(
-        sa.update(ApiToken).where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None))
+        sa.update(ApiToken)
+        .where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
     db.session.commit()

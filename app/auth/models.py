@@ -7,14 +7,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.timeutil import utcnow
 
 ROLES = ("requester", "agent", "admin")
 STAFF_ROLES = ("agent", "admin")
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="role"),)
 
@@ -37,7 +37,7 @@ class User(db.Model):
         return f"<User {self.username} ({self.role})>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

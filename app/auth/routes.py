@@ -24,8 +24,9 @@ class Tokens(MethodView):
     @blp.doc(security=[{"basicAuth": []}])
     def post(self, args):
         """Create an API token (HTTP Basic only); the secret is returned once"""
-        token, secret = service.issue_token(user=current_user(), name=args.get("name", "api"),
-                                            ttl_days=args.get("ttl_days"))
+        token, secret = service.issue_token(
+            user=current_user(), name=args.get("name", "api"), ttl_days=args.get("ttl_days")
+        )
         token.secret = secret
         return token
 

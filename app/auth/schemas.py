@@ -43,4 +43,6 @@ class TokenSchema(Schema):
 
 
 class NewTokenSchema(TokenSchema):
-    token = fields.String(dump_only=True, attribute="secret", metadata={"description": "The secret, shown only once."})
+    token = fields.String(
+        dump_only=True, attribute="secret", metadata={"description": "The secret, shown only once."}
+    )

@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.timeutil import as_utc, utcnow
 
-TOKEN_PREFIX = "tia_"
+TOKEN_PREFIX = "tia_"  # noqa: S105 - a public prefix that marks our tokens, not a secret
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 

@@ -10,7 +10,9 @@ from app.errors import DomainError
 
 @click.command("train")
 @click.option("--force", is_flag=True, help="Make the new version champion whatever its score.")
-@click.option("--if-no-champion", is_flag=True, help="Do nothing when a champion already exists (for scripts).")
+@click.option(
+    "--if-no-champion", is_flag=True, help="Do nothing when a champion already exists (for scripts)."
+)
 @with_appcontext
 def train_command(force: bool, if_no_champion: bool) -> None:
     """Train, log and register a new model version; promote it if it passes the gate."""

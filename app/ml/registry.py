@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 
+# The one place the API sets it: mlflow is imported only from this module, and it phones home unless told.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # A dead tracking server should fail a background check in seconds, not retry for minutes.
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")

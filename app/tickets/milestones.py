@@ -1,4 +1,4 @@
-"""Milestones of a ticket's history kept on the ticket row: first resolution, first staff response, first reopen.
+"""Milestones kept on the ticket row: first resolution, first staff response, first reopen.
 
 They are written by the ticket service as the events happen (so reports need not scan the events) and can be
 recomputed from the events with backfill_milestones, which also defines them precisely.
@@ -26,15 +26,20 @@ def in_literals(column: sa.ColumnElement, values: Iterable[str]) -> sa.ColumnEle
 
 def is_resolution(table: sa.FromClause = events) -> sa.ColumnElement:
     """The event moved the ticket from unresolved into RESOLVED or CLOSED (or created it there)."""
-    return sa.and_(in_literals(table.c.kind, ("created", "status")),
-                   in_literals(table.c.to_value, DONE_STATUSES),
-                   sa.or_(table.c.from_value.is_(None), in_literals(table.c.from_value, OPEN_STATUSES)))
+    return sa.and_(
+        in_literals(table.c.kind, ("created", "status")),
+        in_literals(table.c.to_value, DONE_STATUSES),
+        sa.or_(table.c.from_value.is_(None), in_literals(table.c.from_value, OPEN_STATUSES)),
+    )
 
 
 def is_reopen(table: sa.FromClause = events) -> sa.ColumnElement:
     """The event moved a resolved or closed ticket back to OPEN or IN_PROGRESS."""
-    return sa.and_(table.c.kind == sa.literal_column("'status'"),
-                   in_literals(table.c.from_value, DONE_STATUSES), in_literals(table.c.to_value, OPEN_STATUSES))
+    return sa.and_(
+        table.c.kind == sa.literal_column("'status'"),
+        in_literals(table.c.from_value, DONE_STATUSES),
+        in_literals(table.c.to_value, OPEN_STATUSES),
+    )
 
 
 def is_action(table: sa.FromClause = events) -> sa.ColumnElement:
@@ -42,8 +47,9 @@ def is_action(table: sa.FromClause = events) -> sa.ColumnElement:
     return in_literals(table.c.kind, ("assignment", "status"))
 
 
-def _first(predicate: Callable[[sa.FromClause], sa.ColumnElement], *, staff_only: bool = False
-           ) -> sa.ScalarSelect:
+def _first(
+    predicate: Callable[[sa.FromClause], sa.ColumnElement], *, staff_only: bool = False
+) -> sa.ScalarSelect:
     e = events.alias("e")
     query = sa.select(sa.func.min(e.c.created_at)).where(e.c.ticket_id == tickets.c.id, predicate(e))
     if staff_only:
@@ -63,8 +69,9 @@ def backfill_milestones(*, ticket_ids: list[int] | None = None) -> None:
     db.session.execute(update)
 
 
-def note_event(ticket: Ticket, *, kind: str, old: str | None, new: str | None, actor_role: str | None,
-               at: datetime) -> None:
+def note_event(
+    ticket: Ticket, *, kind: str, old: str | None, new: str | None, actor_role: str | None, at: datetime
+) -> None:
     """Update the ticket's milestones for one new event: the Python twin of the predicates above."""
     if kind in ("created", "status") and new in DONE_STATUSES and (old is None or old in OPEN_STATUSES):
         ticket.first_resolved_at = ticket.first_resolved_at or at

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.extensions import db
+from app.extensions import Model
 from app.timeutil import utcnow
 
 STATUSES = ("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED")
@@ -20,7 +20,7 @@ CATEGORY_SOURCES = ("human", "model")
 EVENT_KINDS = ("created", "status", "assignment", "category", "priority", "edited")
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     __tablename__ = "tickets"
     __table_args__ = (
         sa.CheckConstraint(f"status IN {STATUSES}", name="status"),
@@ -60,7 +60,7 @@ class Ticket(db.Model):
         return f"<Ticket {self.id} {self.status}>"
 
 
-class TicketEvent(db.Model):
+class TicketEvent(Model):
     """Append-only history: one row per change, written in the change's transaction."""
 
     __tablename__ = "ticket_events"
@@ -76,9 +76,7 @@ class TicketEvent(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     from_value: Mapped[str | None] = mapped_column(sa.String(200))
     to_value: Mapped[str | None] = mapped_column(sa.String(200))
-    source: Mapped[str | None] = mapped_column(
-        sa.String(8), comment="For category events: human or model."
-    )
+    source: Mapped[str | None] = mapped_column(sa.String(8), comment="For category events: human or model.")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     actor: Mapped[User | None] = relationship(lazy="joined")

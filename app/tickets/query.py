@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,8 +14,11 @@ from app.tickets.models import PRIORITIES, Ticket
 ORDERINGS = ("created_at", "updated_at", "priority", "status", "id")
 _PRIORITY_RANK = sa.case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority)
 _ORDER_COLUMNS = {
-    "created_at": Ticket.created_at, "updated_at": Ticket.updated_at, "priority": _PRIORITY_RANK,
-    "status": Ticket.status, "id": Ticket.id,
+    "created_at": Ticket.created_at,
+    "updated_at": Ticket.updated_at,
+    "priority": _PRIORITY_RANK,
+    "status": Ticket.status,
+    "id": Ticket.id,
 }
 
 
@@ -33,7 +37,7 @@ class TicketFilters:
     ordering: str = "-created_at"
 
 
-def _user_filter(column: sa.ColumnElement, value: str, user: User) -> sa.ColumnElement:
+def _user_filter(column: sa.ColumnElement[Any], value: str, user: User) -> sa.ColumnElement[bool]:
     if value == "me":
         return column == user.id
     if value == "none":
@@ -51,21 +55,24 @@ def _order(ordering: str) -> list[sa.ColumnElement]:
 
 def filtered_query(query: sa.Select, f: TicketFilters, *, user: User) -> sa.Select:
     """Apply the filters and ordering to a select of tickets."""
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     if f.status:
         conditions.append(Ticket.status.in_(f.status))
     if f.priority:
         conditions.append(Ticket.priority == f.priority)
     if f.category:
-        conditions.append(Ticket.category.is_(None) if f.category == "none" else Ticket.category == f.category)
+        conditions.append(
+            Ticket.category.is_(None) if f.category == "none" else Ticket.category == f.category
+        )
     if f.assigned_to:
         conditions.append(_user_filter(Ticket.assigned_to_id, f.assigned_to, user))
     if f.created_by:
         conditions.append(_user_filter(Ticket.created_by_id, f.created_by, user))
     if f.q:
         pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(sa.or_(Ticket.title.ilike(pattern, escape="\\"),
-                                 Ticket.description.ilike(pattern, escape="\\")))
+        conditions.append(
+            sa.or_(Ticket.title.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\"))
+        )
     if f.created_after:
         conditions.append(Ticket.created_at >= f.created_after)
     if f.created_before:

@@ -11,12 +11,23 @@ from app.auth.current import auth_required, current_user
 from app.pagination import Blueprint
 from app.tickets import service
 from app.tickets.query import TicketFilters
-from app.tickets.schemas import (AssignSchema, TicketCreateSchema, TicketEventSchema, TicketPatchSchema,
-                                 TicketQuerySchema,
-                                 TicketSchema, TicketUpdateSchema, TransitionSchema)
+from app.tickets.schemas import (
+    AssignSchema,
+    TicketCreateSchema,
+    TicketEventSchema,
+    TicketPatchSchema,
+    TicketQuerySchema,
+    TicketSchema,
+    TicketUpdateSchema,
+    TransitionSchema,
+)
 
-blp = Blueprint("tickets", __name__, url_prefix="/api/tickets",
-                description="Create, list, edit, assign and move tickets through the workflow")
+blp = Blueprint(
+    "tickets",
+    __name__,
+    url_prefix="/api/tickets",
+    description="Create, list, edit, assign and move tickets through the workflow",
+)
 
 
 def _load(ticket_id: int):
@@ -41,8 +52,11 @@ class Tickets(MethodView):
     def get(self, args, pagination_parameters):
         """List tickets, filtered, ordered and paginated"""
         items, total = service.list_tickets(
-            user=current_user(), filters=TicketFilters(**args),
-            page=pagination_parameters.page, page_size=pagination_parameters.page_size)
+            user=current_user(),
+            filters=TicketFilters(**args),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = total
         return items
 

@@ -18,8 +18,9 @@ class TicketSchema(Schema):
     status = fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
     priority = fields.String(dump_only=True, metadata={"enum": list(PRIORITIES)})
     category = fields.String(dump_only=True, allow_none=True, metadata={"enum": list(CATEGORIES)})
-    category_source = fields.String(dump_only=True, allow_none=True,
-                                    metadata={"description": "Who set the category: human or model."})
+    category_source = fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "Who set the category: human or model."}
+    )
     created_by = fields.Nested(UserRefSchema, dump_only=True)
     assigned_to = fields.Nested(UserRefSchema, dump_only=True, allow_none=True)
     created_at = UTCDateTime(dump_only=True)
@@ -38,20 +39,28 @@ class TicketCreateSchema(_TextFields):
     title = fields.String(required=True, validate=TITLE)
     description = fields.String(required=True, validate=DESCRIPTION)
     priority = fields.String(validate=validate.OneOf(PRIORITIES), metadata={"default": "MEDIUM"})
-    category = fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES),
-                             metadata={"description": "Agents and admins only; a human label."})
-    status = fields.String(validate=validate.OneOf(STATUSES),
-                           metadata={"description": "Agents and admins only; default OPEN."})
-    assigned_to = fields.Integer(allow_none=True, validate=ID_RANGE,
-                                 metadata={"description": "Agents and admins only."})
+    category = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(CATEGORIES),
+        metadata={"description": "Agents and admins only; a human label."},
+    )
+    status = fields.String(
+        validate=validate.OneOf(STATUSES), metadata={"description": "Agents and admins only; default OPEN."}
+    )
+    assigned_to = fields.Integer(
+        allow_none=True, validate=ID_RANGE, metadata={"description": "Agents and admins only."}
+    )
 
 
 class TicketUpdateSchema(_TextFields):
     title = fields.String(required=True, validate=TITLE)
     description = fields.String(required=True, validate=DESCRIPTION)
     priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
-    category = fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES),
-                             metadata={"description": "Agents and admins only; a human label."})
+    category = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(CATEGORIES),
+        metadata={"description": "Agents and admins only; a human label."},
+    )
 
 
 class TicketPatchSchema(TicketUpdateSchema):
@@ -59,8 +68,12 @@ class TicketPatchSchema(TicketUpdateSchema):
 
 
 class AssignSchema(Schema):
-    assigned_to = fields.Integer(required=True, allow_none=True, validate=ID_RANGE,
-                                 metadata={"description": "An active agent's or admin's id, or null."})
+    assigned_to = fields.Integer(
+        required=True,
+        allow_none=True,
+        validate=ID_RANGE,
+        metadata={"description": "An active agent's or admin's id, or null."},
+    )
 
 
 class TransitionSchema(Schema):
@@ -68,16 +81,23 @@ class TransitionSchema(Schema):
 
 
 class TicketQuerySchema(Schema):
-    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)),
-                         metadata={"description": "Repeat to match any of several statuses."})
+    status = fields.List(
+        fields.String(validate=validate.OneOf(STATUSES)),
+        metadata={"description": "Repeat to match any of several statuses."},
+    )
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
-    category = fields.String(validate=validate.OneOf((*CATEGORIES, "none")),
-                             metadata={"description": "'none' selects uncategorised tickets."})
-    assigned_to = fields.String(validate=user_reference("me", "none"),
-                                metadata={"description": "'me', 'none' or a user id."})
+    category = fields.String(
+        validate=validate.OneOf((*CATEGORIES, "none")),
+        metadata={"description": "'none' selects uncategorised tickets."},
+    )
+    assigned_to = fields.String(
+        validate=user_reference("me", "none"), metadata={"description": "'me', 'none' or a user id."}
+    )
     created_by = fields.String(validate=user_reference("me"), metadata={"description": "'me' or a user id."})
-    q = fields.String(validate=validate.Length(min=1, max=200),
-                      metadata={"description": "Case-insensitive match in title and description."})
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Case-insensitive match in title and description."},
+    )
     created_after = UTCDateTime(metadata={"description": "Inclusive lower bound on created_at."})
     created_before = UTCDateTime(metadata={"description": "Exclusive upper bound on created_at."})
     ordering = fields.String(

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.auth.passwords import hash_password
-from app.extensions import db
+from app.extensions import Model, db
 from app.tickets.models import Ticket, TicketEvent
 from app.tickets.seed_plan import EVENT_COLUMNS, TICKET_COLUMNS, TicketPlanner
 from app.tickets.seed_text import sample_ticket_text
@@ -38,8 +38,14 @@ class SeedResult:
     seconds: float
 
 
-def seed_tickets(*, n: int, seed: int = 42, append: bool = False,
-                 progress: Callable[[int], None] | None = None, now: datetime | None = None) -> SeedResult:
+def seed_tickets(
+    *,
+    n: int,
+    seed: int = 42,
+    append: bool = False,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> SeedResult:
     """Create n tickets with coherent events in one transaction; delete existing ones unless append."""
     started = time.perf_counter()
     try:
@@ -49,8 +55,13 @@ def seed_tickets(*, n: int, seed: int = 42, append: bool = False,
             db.session.execute(sa.delete(TicketEvent))
             db.session.execute(sa.delete(Ticket))
         first_ticket_id, first_event_id = _next_id(Ticket), _next_id(TicketEvent)
-        planner = TicketPlanner(random.Random(seed), now=as_utc(now) or utcnow(), requester_id=requester_id,
-                                agent_ids=agent_ids, first_event_id=first_event_id)
+        planner = TicketPlanner(
+            random.Random(seed),  # noqa: S311 - reproducible demo data, not a secret
+            now=as_utc(now) or utcnow(),
+            requester_id=requester_id,
+            agent_ids=agent_ids,
+            first_event_id=first_event_id,
+        )
         _write_chunks(planner, first_ticket_id=first_ticket_id, n=n, progress=progress)
         _move_sequence(Ticket, first_ticket_id + n - 1)
         _move_sequence(TicketEvent, planner.next_event_id - 1)
@@ -68,8 +79,9 @@ def _analyze() -> None:
         db.session.execute(sa.text("ANALYZE tickets, ticket_events"))
 
 
-def _write_chunks(planner: TicketPlanner, *, first_ticket_id: int, n: int,
-                  progress: Callable[[int], None] | None) -> None:
+def _write_chunks(
+    planner: TicketPlanner, *, first_ticket_id: int, n: int, progress: Callable[[int], None] | None
+) -> None:
     """Plan and write the tickets CHUNK_SIZE at a time, so memory stays flat for a million."""
     write, created_times = _writer(), planner.creation_times(n)
     for offset in range(0, n, CHUNK_SIZE):
@@ -91,8 +103,13 @@ def _ensure_users() -> tuple[int, list[int]]:
     for username, role in wanted.items():
         if username not in existing:
             password_hash = password_hash or hash_password(secrets.token_urlsafe(32))
-            existing[username] = User(username=username, email=f"{username}@example.com", role=role,
-                                      is_active=True, password_hash=password_hash)
+            existing[username] = User(
+                username=username,
+                email=f"{username}@example.com",
+                role=role,
+                is_active=True,
+                password_hash=password_hash,
+            )
             db.session.add(existing[username])
     db.session.flush()
     agents = [existing[name] for name in AGENTS if existing[name].is_staff and existing[name].is_active]
@@ -111,11 +128,11 @@ def _lock_tables() -> None:
         db.session.execute(sa.text("LOCK TABLE tickets, ticket_events IN EXCLUSIVE MODE"))
 
 
-def _sequence(model: type[db.Model]) -> str:
+def _sequence(model: type[Model]) -> str:
     return f"pg_get_serial_sequence('{model.__tablename__}', 'id')"
 
 
-def _next_id(model: type[db.Model]) -> int:
+def _next_id(model: type[Model]) -> int:
     """The first free id: past the highest row and, on PostgreSQL, past ids the sequence handed out."""
     highest = db.session.scalar(sa.select(sa.func.max(model.id))) or 0
     if _is_postgres():
@@ -124,7 +141,7 @@ def _next_id(model: type[db.Model]) -> int:
     return highest + 1
 
 
-def _move_sequence(model: type[db.Model], last_id: int) -> None:
+def _move_sequence(model: type[Model], last_id: int) -> None:
     """Let the sequence continue after the reserved ids (last_id is never below its old value)."""
     if _is_postgres() and last_id > 0:
         db.session.execute(sa.text(f"SELECT setval({_sequence(model)}, :last)"), {"last": last_id})
@@ -138,8 +155,10 @@ def _copy_rows(tickets: Sequence[tuple], events: Sequence[tuple]) -> None:
     """psycopg 3 COPY on the session's own connection, so it shares the transaction."""
     connection = db.session.connection().connection.driver_connection
     with connection.cursor() as cursor:
-        for table, columns, rows in (("tickets", TICKET_COLUMNS, tickets),
-                                     ("ticket_events", EVENT_COLUMNS, events)):
+        for table, columns, rows in (
+            ("tickets", TICKET_COLUMNS, tickets),
+            ("ticket_events", EVENT_COLUMNS, events),
+        ):
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -147,7 +166,9 @@ def _copy_rows(tickets: Sequence[tuple], events: Sequence[tuple]) -> None:
 
 def _insert_rows(tickets: Sequence[tuple], events: Sequence[tuple]) -> None:
     """Chunked executemany through SQLAlchemy Core for SQLite and friends."""
-    for table, columns, rows in ((Ticket.__table__, TICKET_COLUMNS, tickets),
-                                 (TicketEvent.__table__, EVENT_COLUMNS, events)):
+    for table, columns, rows in (
+        (Ticket.__table__, TICKET_COLUMNS, tickets),
+        (TicketEvent.__table__, EVENT_COLUMNS, events),
+    ):
         if rows:
-            db.session.execute(sa.insert(table), [dict(zip(columns, row)) for row in rows])
+            db.session.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])

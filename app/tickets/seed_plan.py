@@ -12,9 +12,23 @@ from datetime import UTC, datetime
 from app.tickets.models import DONE_STATUSES
 from app.tickets.seed_text import sample_ticket_text
 
-TICKET_COLUMNS = ("id", "title", "description", "status", "priority", "category", "category_source",
-                  "created_by_id", "assigned_to_id", "created_at", "updated_at", "resolved_at",
-                  "first_resolved_at", "first_response_at", "reopened_at")
+TICKET_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "category",
+    "category_source",
+    "created_by_id",
+    "assigned_to_id",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+    "first_resolved_at",
+    "first_response_at",
+    "reopened_at",
+)
 EVENT_COLUMNS = ("id", "ticket_id", "actor_id", "kind", "from_value", "to_value", "source", "created_at")
 
 CATEGORY_WEIGHTS = {"bug": 30, "billing": 22, "account": 20, "feature": 15, "other": 13}
@@ -32,13 +46,20 @@ Step = tuple[int, int | None, str, str | None, str | None, str | None]  # t, act
 class TicketPlanner:
     """Turns one random stream into ticket and event rows; deterministic for a seed and `now`."""
 
-    def __init__(self, rng: random.Random, *, now: datetime, requester_id: int,
-                 agent_ids: list[int], first_event_id: int) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        *,
+        now: datetime,
+        requester_id: int,
+        agent_ids: list[int],
+        first_event_id: int,
+    ) -> None:
         self.rng, self.now = rng, int(now.timestamp())
         self.requester_id, self.agent_ids = requester_id, agent_ids
         self.next_event_id = first_event_id
-        self._categories, self._category_weights = zip(*CATEGORY_WEIGHTS.items())
-        self._priorities, self._priority_weights = zip(*PRIORITY_WEIGHTS.items())
+        self._categories, self._category_weights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
+        self._priorities, self._priority_weights = zip(*PRIORITY_WEIGHTS.items(), strict=True)
 
     def creation_times(self, n: int) -> list[int]:
         """n creation times, oldest first, so ids follow creation order as in a live system."""
@@ -65,9 +86,21 @@ class TicketPlanner:
             elif kind == "status":
                 resolved = (resolved if old in DONE_STATUSES else t) if new in DONE_STATUSES else None
                 status = new
-        ticket = (ticket_id, title, description, status, priority, category, category and "human",
-                  self.requester_id, assignee, _ts(created), _ts(steps[-1][0]), _ts(resolved),
-                  *self._milestones(steps))
+        ticket = (
+            ticket_id,
+            title,
+            description,
+            status,
+            priority,
+            category,
+            category and "human",
+            self.requester_id,
+            assignee,
+            _ts(created),
+            _ts(steps[-1][0]),
+            _ts(resolved),
+            *self._milestones(steps),
+        )
         return ticket, [self._event(ticket_id, step) for step in steps]
 
     def _milestones(self, steps: list[Step]) -> tuple[datetime | None, ...]:

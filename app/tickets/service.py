@@ -27,17 +27,29 @@ def _visible(user: User) -> sa.Select:
     return query
 
 
-def _record(ticket: Ticket, actor: User | None, kind: str, old: Any = None, new: Any = None,
-            source: str | None = None) -> None:
+def _record(
+    ticket: Ticket, actor: User | None, kind: str, old: Any = None, new: Any = None, source: str | None = None
+) -> None:
     old, new = None if old is None else str(old), None if new is None else str(new)
-    db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None, kind=kind,
-                               from_value=old, to_value=new, source=source, created_at=ticket.updated_at))
-    note_event(ticket, kind=kind, old=old, new=new, actor_role=actor.role if actor else None,
-               at=ticket.updated_at)
+    db.session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            actor_id=actor.id if actor else None,
+            kind=kind,
+            from_value=old,
+            to_value=new,
+            source=source,
+            created_at=ticket.updated_at,
+        )
+    )
+    note_event(
+        ticket, kind=kind, old=old, new=new, actor_role=actor.role if actor else None, at=ticket.updated_at
+    )
 
 
-def list_tickets(*, user: User, filters: TicketFilters, page: int, page_size: int
-                 ) -> tuple[list[Ticket], int]:
+def list_tickets(
+    *, user: User, filters: TicketFilters, page: int, page_size: int
+) -> tuple[list[Ticket], int]:
     """One page of the tickets the user may see, and the total that match."""
     query = filtered_query(_visible(user), filters, user=user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
@@ -60,8 +72,10 @@ def _active_assignee(user_id: int | None) -> User | None:
         return None
     assignee = db.session.get(User, user_id)
     if assignee is None or not assignee.is_active or assignee.role not in STAFF_ROLES:
-        raise ValidationFailed("The assignee must be an active agent or admin.",
-                               errors={"assigned_to": ["Not an active agent or admin."]})
+        raise ValidationFailed(
+            "The assignee must be an active agent or admin.",
+            errors={"assigned_to": ["Not an active agent or admin."]},
+        )
     return assignee
 
 
@@ -73,11 +87,16 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
     status = data.get("status", "OPEN")
     assignee = _active_assignee(data.get("assigned_to"))
     ticket = Ticket(
-        title=data["title"], description=data["description"], status=status,
-        priority=data.get("priority", "MEDIUM"), category=data.get("category"),
+        title=data["title"],
+        description=data["description"],
+        status=status,
+        priority=data.get("priority", "MEDIUM"),
+        category=data.get("category"),
         category_source="human" if data.get("category") else None,
-        created_by_id=user.id, assigned_to_id=assignee.id if assignee else None,
-        created_at=now, updated_at=now,
+        created_by_id=user.id,
+        assigned_to_id=assignee.id if assignee else None,
+        created_at=now,
+        updated_at=now,
         resolved_at=resolved_at_after(current=None, target=status, resolved_at=None, now=now),
     )
     db.session.add(ticket)
@@ -87,7 +106,8 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
         _record(ticket, user, "category", None, ticket.category, source="human")
     if assignee:
         _record(ticket, user, "assignment", None, assignee.id)
-    ticket_created.send(current_app._get_current_object(), ticket=ticket, actor=user)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ticket_created.send(app, ticket=ticket, actor=user)
     db.session.commit()
     return ticket
 
@@ -120,8 +140,9 @@ def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit
     return ticket
 
 
-def set_category(*, ticket: Ticket, category: str, source: str, actor: User | None,
-                 commit: bool = True) -> Ticket:
+def set_category(
+    *, ticket: Ticket, category: str, source: str, actor: User | None, commit: bool = True
+) -> Ticket:
     """Set a ticket's category with its provenance (human or model) and an event."""
     ticket.updated_at = utcnow()
     _record(ticket, actor, "category", ticket.category, category, source=source)
@@ -150,8 +171,9 @@ def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool =
         raise Forbidden("Requesters may only close their own tickets.")
     check_transition(ticket.status, status)
     now = utcnow()
-    ticket.resolved_at = resolved_at_after(current=ticket.status, target=status,
-                                           resolved_at=ticket.resolved_at, now=now)
+    ticket.resolved_at = resolved_at_after(
+        current=ticket.status, target=status, resolved_at=ticket.resolved_at, now=now
+    )
     ticket.updated_at = now
     _record(ticket, user, "status", ticket.status, status)
     ticket.status = status

@@ -21,13 +21,13 @@ def check_transition(current: str, target: str) -> None:
     if target not in allowed:
         raise InvalidTransition(
             f"Cannot move a ticket from {current} to {target}.",
-            errors={"status": [f"Allowed from {current}: {', '.join(allowed)}."],
-                    "allowed": list(allowed)},
+            errors={"status": [f"Allowed from {current}: {', '.join(allowed)}."], "allowed": list(allowed)},
         )
 
 
-def resolved_at_after(*, current: str | None, target: str, resolved_at: datetime | None,
-                      now: datetime) -> datetime | None:
+def resolved_at_after(
+    *, current: str | None, target: str, resolved_at: datetime | None, now: datetime
+) -> datetime | None:
     """resolved_at once a ticket enters target: set on resolution, kept on close, cleared on reopen."""
     if target not in DONE_STATUSES:
         return None

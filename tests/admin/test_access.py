@@ -9,8 +9,15 @@ import pytest
 from tests.admin.conftest import csrf_token, login
 from tests.factories import PASSWORD
 
-ADMIN_PAGES = ["/admin/", "/admin/ticket/", "/admin/ticket_event/", "/admin/user/", "/admin/api_token/",
-               "/admin/user/new/", "/admin/ticket/new/"]
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/ticket/",
+    "/admin/ticket_event/",
+    "/admin/user/",
+    "/admin/api_token/",
+    "/admin/user/new/",
+    "/admin/ticket/new/",
+]
 
 
 @pytest.mark.parametrize("url", ADMIN_PAGES)
@@ -62,8 +69,10 @@ def test_admins_get_every_page(admin_client, url):
 def test_failed_logins_do_not_say_which_field_was_wrong(client, admin):
     wrong_password = login(client, "admin", "not the password at all").get_data(as_text=True)
     unknown_user = login(client, "nobody", PASSWORD).get_data(as_text=True)
-    messages = [page.split('id="login-error">')[1].split("</div>")[0].strip()
-                for page in (wrong_password, unknown_user)]
+    messages = [
+        page.split('id="login-error">')[1].split("</div>")[0].strip()
+        for page in (wrong_password, unknown_user)
+    ]
     assert messages == ["Invalid username or password."] * 2
     assert client.get("/admin/").status_code == 302
 
@@ -84,8 +93,14 @@ def test_the_login_form_rejects_a_post_without_its_csrf_token(client, admin):
 
 def test_model_forms_reject_a_post_without_its_csrf_token(admin_client, make_ticket):
     ticket = make_ticket(title="Original", priority="LOW")
-    form = {"title": "Changed", "description": "x", "status": "OPEN", "priority": "URGENT",
-            "category": "", "assigned_to_id": ""}
+    form = {
+        "title": "Changed",
+        "description": "x",
+        "status": "OPEN",
+        "priority": "URGENT",
+        "category": "",
+        "assigned_to_id": "",
+    }
     response = admin_client.post(f"/admin/ticket/edit/?id={ticket.id}", data=form)
     assert response.status_code == 200
     assert "nothing was saved" in response.get_data(as_text=True)
@@ -149,8 +164,14 @@ def test_pages_load_their_assets_from_this_server_only(admin_client):
         assert admin_client.get(url).status_code == 200, url
 
 
-@pytest.mark.parametrize("url", ["/admin/ticket/edit/?id=99999999999", "/admin/user/edit/?id=abc",
-                                 "/admin/ticket_event/?flt0_0=99999999999",
-                                 "/admin/ticket/?flt3_0=99999999999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/ticket/edit/?id=99999999999",
+        "/admin/user/edit/?id=abc",
+        "/admin/ticket_event/?flt0_0=99999999999",
+        "/admin/ticket/?flt3_0=99999999999",
+    ],
+)
 def test_absurd_ids_are_not_server_errors(admin_client, url):
     assert admin_client.get(url).status_code in (200, 302)

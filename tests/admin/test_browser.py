@@ -19,8 +19,15 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 # The machine has no network: no first-run, sync, component or background fetches.
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-sync", "--disable-component-update")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-sync",
+    "--disable-component-update",
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WAIT_SECONDS = 15
 
@@ -69,8 +76,9 @@ def browser(tmp_path, monkeypatch):
         driver.quit()
 
 
-def test_an_admin_logs_in_searches_edits_a_ticket_and_logs_out(live_server, browser, admin, agent,
-                                                               make_ticket):
+def test_an_admin_logs_in_searches_edits_a_ticket_and_logs_out(
+    live_server, browser, admin, agent, make_ticket
+):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.select import Select

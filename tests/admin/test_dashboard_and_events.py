@@ -26,8 +26,10 @@ def test_dashboard_counts(admin_client, make_ticket, agent):
     assert stats.open_by_status == {"OPEN": 2, "IN_PROGRESS": 1}
     assert (stats.unassigned_open, stats.created_recently) == (2, 2)
     html = admin_client.get("/admin/").get_data(as_text=True)
-    assert cards(html).items() >= {"Open tickets": "3", "Unassigned open tickets": "2",
-                                   "Created in the last 7 days": "2"}.items()
+    assert (
+        cards(html).items()
+        >= {"Open tickets": "3", "Unassigned open tickets": "2", "Created in the last 7 days": "2"}.items()
+    )
     assert "/admin/ticket/?flt0_0=IN_PROGRESS" in html
 
 
@@ -63,8 +65,10 @@ def test_events_view_lists_history_read_only(admin_client, admin, make_ticket):
     kinds = re.findall(r'<td class="col-kind">\s*(.*?)\s*</td>', html)
     assert kinds == ["priority"]
     assert re.search(r'<td class="col-actor">\s*admin\s*</td>', html)
-    all_kinds = re.findall(r'<td class="col-kind">\s*(.*?)\s*</td>',
-                           admin_client.get("/admin/ticket_event/?flt0_1=status").get_data(as_text=True))
+    all_kinds = re.findall(
+        r'<td class="col-kind">\s*(.*?)\s*</td>',
+        admin_client.get("/admin/ticket_event/?flt0_1=status").get_data(as_text=True),
+    )
     assert all_kinds == ["status"]
     for url in ("/admin/ticket_event/new/", "/admin/ticket_event/edit/?id=1"):
         assert admin_client.get(url).status_code == 302, "no create or edit"
@@ -85,8 +89,9 @@ def test_events_and_tokens_cannot_be_changed_by_form_posts(admin_client, admin, 
     token, _ = auth_service.issue_token(user=admin, name="keep")
     # Flask-Admin's CSRF token belongs to the session, so one from the tickets page is valid here too.
     post_form(admin_client, "/admin/ticket_event/delete/", {"id": "1"}, form_page="/admin/ticket/")
-    post_form(admin_client, f"/admin/api_token/edit/?id={token.id}", {"name": "renamed"},
-              form_page="/admin/ticket/")
+    post_form(
+        admin_client, f"/admin/api_token/edit/?id={token.id}", {"name": "renamed"}, form_page="/admin/ticket/"
+    )
     post_form(admin_client, "/admin/api_token/delete/", {"id": str(token.id)}, form_page="/admin/ticket/")
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketEvent)) == 1

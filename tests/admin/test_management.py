@@ -13,8 +13,9 @@ def test_create_account_validates(make_user):
         management.create_account(username="   ", password="long enough password", role="agent")
     with pytest.raises(ValidationFailed):
         management.create_account(username="x", password="long enough password", role="boss")
-    user = management.create_account(username=" frank ", password="long enough password", role="agent",
-                                     email="")
+    user = management.create_account(
+        username=" frank ", password="long enough password", role="agent", email=""
+    )
     assert (user.username, user.email, user.is_active) == ("frank", None, True)
 
 
@@ -67,8 +68,9 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, admin, make
     def demote_other() -> None:
         with app.app_context():
             try:
-                management.update_account(user=db.session.get(User, other_id), email=None, role="agent",
-                                          is_active=True)
+                management.update_account(
+                    user=db.session.get(User, other_id), email=None, role="agent", is_active=True
+                )
                 outcome["result"] = "demoted"
             except Conflict:
                 outcome["result"] = "refused"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import sqlalchemy as sa
 
@@ -28,16 +28,29 @@ def titles(client, query: str) -> list[str]:
 
 
 def events(ticket_id: int) -> list[tuple]:
-    query = (sa.select(TicketEvent.kind, TicketEvent.from_value, TicketEvent.to_value, TicketEvent.source,
-                       TicketEvent.actor_id)
-             .where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
+    query = (
+        sa.select(
+            TicketEvent.kind,
+            TicketEvent.from_value,
+            TicketEvent.to_value,
+            TicketEvent.source,
+            TicketEvent.actor_id,
+        )
+        .where(TicketEvent.ticket_id == ticket_id)
+        .order_by(TicketEvent.id)
+    )
     return [tuple(row) for row in db.session.execute(query)]
 
 
 def edit_form(ticket: Ticket, **changes) -> dict:
-    form = {"title": ticket.title, "description": ticket.description, "status": ticket.status,
-            "priority": ticket.priority, "category": ticket.category or "",
-            "assigned_to_id": str(ticket.assigned_to_id) if ticket.assigned_to_id else ""}
+    form = {
+        "title": ticket.title,
+        "description": ticket.description,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "category": ticket.category or "",
+        "assigned_to_id": str(ticket.assigned_to_id) if ticket.assigned_to_id else "",
+    }
     return {**form, **changes}
 
 
@@ -58,8 +71,9 @@ def test_search_matches_title_and_description(admin_client, make_ticket):
 
 def test_filters_by_status_priority_and_category(admin_client, make_ticket):
     make_ticket(title="a", status="OPEN", priority="LOW", category="bug", category_source="human")
-    make_ticket(title="b", status="IN_PROGRESS", priority="URGENT", category="billing",
-                category_source="model")
+    make_ticket(
+        title="b", status="IN_PROGRESS", priority="URGENT", category="billing", category_source="model"
+    )
     make_ticket(title="c", status="CLOSED", priority="URGENT")
     assert titles(admin_client, f"flt0_{STATUS}=IN_PROGRESS") == ["b"]
     assert sorted(titles(admin_client, f"flt0_{PRIORITY}=URGENT")) == ["b", "c"]
@@ -132,8 +146,10 @@ def test_assigning_and_unassigning_write_assignment_events(admin_client, admin, 
     assert f'<option selected value="{agent.id}">agent</option>' in edit_page
     save(admin_client, ticket, assigned_to_id="")
     assert ticket.assigned_to_id is None
-    assert events(ticket.id) == [("assignment", None, str(agent.id), None, admin.id),
-                                 ("assignment", str(agent.id), None, None, admin.id)]
+    assert events(ticket.id) == [
+        ("assignment", None, str(agent.id), None, admin.id),
+        ("assignment", str(agent.id), None, None, admin.id),
+    ]
 
 
 def test_status_changes_follow_the_workflow_and_set_resolved_at(admin_client, admin, make_ticket):
@@ -145,8 +161,14 @@ def test_status_changes_follow_the_workflow_and_set_resolved_at(admin_client, ad
 
 def test_an_invalid_transition_is_shown_and_nothing_is_written(admin_client, make_ticket, agent):
     ticket = make_ticket(status="CLOSED", priority="LOW", title="Keep me")
-    response = save(admin_client, ticket, status="IN_PROGRESS", priority="URGENT", title="Changed",
-                    assigned_to_id=str(agent.id))
+    response = save(
+        admin_client,
+        ticket,
+        status="IN_PROGRESS",
+        priority="URGENT",
+        title="Changed",
+        assigned_to_id=str(agent.id),
+    )
     page = response.get_data(as_text=True)
     assert "Cannot move a ticket from CLOSED to IN_PROGRESS." in page
     assert "Allowed from CLOSED: OPEN." in page
@@ -172,23 +194,32 @@ def test_saving_an_unchanged_form_writes_nothing(admin_client, make_ticket):
 
 
 def test_creating_a_ticket_goes_through_the_service(admin_client, admin, agent):
-    form = {"title": "Made in admin", "description": "Details", "status": "OPEN", "priority": "HIGH",
-            "category": "account", "assigned_to_id": str(agent.id)}
+    form = {
+        "title": "Made in admin",
+        "description": "Details",
+        "status": "OPEN",
+        "priority": "HIGH",
+        "category": "account",
+        "assigned_to_id": str(agent.id),
+    }
     response = post_form(admin_client, "/admin/ticket/new/", form)
     assert "Record was successfully created." in response.get_data(as_text=True)
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.title == "Made in admin"))
     assert (ticket.created_by_id, ticket.priority, ticket.category_source) == (admin.id, "HIGH", "human")
-    assert events(ticket.id) == [("created", None, "OPEN", None, admin.id),
-                                 ("category", None, "account", "human", admin.id),
-                                 ("assignment", None, str(agent.id), None, admin.id)]
+    assert events(ticket.id) == [
+        ("created", None, "OPEN", None, admin.id),
+        ("category", None, "account", "human", admin.id),
+        ("assignment", None, str(agent.id), None, admin.id),
+    ]
 
 
 def test_deleting_a_ticket_removes_it_and_its_history(admin_client, make_ticket):
     ticket = make_ticket()
     save(admin_client, ticket, priority="HIGH")
     ticket_id = ticket.id
-    response = post_form(admin_client, "/admin/ticket/delete/", {"id": str(ticket_id)},
-                         form_page="/admin/ticket/")
+    response = post_form(
+        admin_client, "/admin/ticket/delete/", {"id": str(ticket_id)}, form_page="/admin/ticket/"
+    )
     assert "Record was successfully deleted." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Ticket, ticket_id) is None

@@ -14,7 +14,7 @@ from app.extensions import db
 from tests.admin.conftest import login, post_form
 from tests.factories import PASSWORD
 
-NEW_PASSWORD = "a brand new passphrase"  # noqa: S105 - test data
+NEW_PASSWORD = "a brand new passphrase"
 
 
 def listed(html: str, column: str) -> list[str]:
@@ -68,11 +68,13 @@ def test_creating_a_user_hashes_the_password(admin_client):
 
 
 def test_creating_a_user_enforces_the_password_rules_and_unique_names(admin_client):
-    page = post_form(admin_client, "/admin/user/new/",
-                     {"username": "eve", "role": "agent", "password": "short"}).get_data(as_text=True)
+    page = post_form(
+        admin_client, "/admin/user/new/", {"username": "eve", "role": "agent", "password": "short"}
+    ).get_data(as_text=True)
     assert "Password must be at least 12 characters long." in page
-    page = post_form(admin_client, "/admin/user/new/",
-                     {"username": "admin", "role": "agent", "password": NEW_PASSWORD}).get_data(as_text=True)
+    page = post_form(
+        admin_client, "/admin/user/new/", {"username": "admin", "role": "agent", "password": NEW_PASSWORD}
+    ).get_data(as_text=True)
     assert "User &#39;admin&#39; already exists." in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
@@ -140,8 +142,12 @@ def test_tokens_list_shows_metadata_but_never_the_hash(admin_client, agent):
 def test_revoking_tokens_cuts_api_access(admin_client, agent, requester, auth, client):
     agent_headers, requester_headers = auth(agent), auth(requester)
     ids = [str(t.id) for t in db.session.scalars(sa.select(ApiToken))]
-    response = post_form(admin_client, "/admin/api_token/action/", {"action": "revoke", "rowid": ids},
-                         form_page="/admin/api_token/")
+    response = post_form(
+        admin_client,
+        "/admin/api_token/action/",
+        {"action": "revoke", "rowid": ids},
+        form_page="/admin/api_token/",
+    )
     assert "Revoked 2 token(s)." in response.get_data(as_text=True)
     for headers in (agent_headers, requester_headers):
         assert client.get("/api/users/me/", headers=headers).status_code == 401

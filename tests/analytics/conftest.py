@@ -30,14 +30,29 @@ def add_ticket(requester):
     """
 
     def add(created_at: datetime, *, events=(), initial: str = "OPEN", actor=None, **columns) -> Ticket:
-        ticket = Ticket(title="t", description="d", created_by_id=requester.id, created_at=created_at,
-                        updated_at=created_at, status=columns.pop("status", initial), **columns)
+        ticket = Ticket(
+            title="t",
+            description="d",
+            created_by_id=requester.id,
+            created_at=created_at,
+            updated_at=created_at,
+            status=columns.pop("status", initial),
+            **columns,
+        )
         db.session.add(ticket)
         db.session.flush()
         rows = [(created_at, "created", None, initial, actor or requester), *events]
         for at, kind, old, new, who in rows:
-            db.session.add(TicketEvent(ticket_id=ticket.id, kind=kind, from_value=old, to_value=new,
-                                       actor_id=who.id if who else None, created_at=at))
+            db.session.add(
+                TicketEvent(
+                    ticket_id=ticket.id,
+                    kind=kind,
+                    from_value=old,
+                    to_value=new,
+                    actor_id=who.id if who else None,
+                    created_at=at,
+                )
+            )
         db.session.flush()
         backfill_milestones(ticket_ids=[ticket.id])
         db.session.commit()

@@ -32,16 +32,28 @@ def test_backlog_defaults_to_the_longest_window(client, auth, agent, frozen_now)
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
-@pytest.mark.parametrize("params", [
-    {"days": "0"}, {"days": "3651"}, {"days": "-3"}, {"days": "abc"}, {"days": "1.5"},
-    {"from": "2024-03-05", "to": "2024-03-04"},
-    {"from": "2024-03-04T10:00:00Z", "to": "2024-03-04T09:59:59Z"},
-    {"from": "2024-03-04"}, {"to": "2024-03-04"},
-    {"days": "7", "from": "2024-03-01", "to": "2024-03-04"},
-    {"from": "2010-01-01", "to": "2024-01-01"},
-    {"from": "2024-02-30", "to": "2024-03-04"}, {"from": "yesterday", "to": "2024-03-04"},
-    {"category": "billingx"}, {"priority": "low"}, {"assigned_to": "someone"}, {"assigned_to": "99999999999"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"days": "0"},
+        {"days": "3651"},
+        {"days": "-3"},
+        {"days": "abc"},
+        {"days": "1.5"},
+        {"from": "2024-03-05", "to": "2024-03-04"},
+        {"from": "2024-03-04T10:00:00Z", "to": "2024-03-04T09:59:59Z"},
+        {"from": "2024-03-04"},
+        {"to": "2024-03-04"},
+        {"days": "7", "from": "2024-03-01", "to": "2024-03-04"},
+        {"from": "2010-01-01", "to": "2024-01-01"},
+        {"from": "2024-02-30", "to": "2024-03-04"},
+        {"from": "yesterday", "to": "2024-03-04"},
+        {"category": "billingx"},
+        {"priority": "low"},
+        {"assigned_to": "someone"},
+        {"assigned_to": "99999999999"},
+    ],
+)
 def test_bad_windows_and_filters_get_422(get, path, params):
     body = get(path, expect=422, **params)
     assert body["code"] == 422

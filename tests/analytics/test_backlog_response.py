@@ -12,7 +12,9 @@ WINDOW = {"from": "2024-03-04", "to": "2024-03-04"}
 @pytest.fixture
 def open_tickets(add_ticket, agent, frozen_now):
     add_ticket(frozen_now - 2 * H, category="billing", priority="HIGH")
-    add_ticket(frozen_now - 4 * H, status="IN_PROGRESS", category="bug", priority="LOW", assigned_to_id=agent.id)
+    add_ticket(
+        frozen_now - 4 * H, status="IN_PROGRESS", category="bug", priority="LOW", assigned_to_id=agent.id
+    )
     add_ticket(frozen_now - 10 * H, priority="HIGH", assigned_to_id=agent.id)
     add_ticket(frozen_now - 5 * H, status="RESOLVED", resolved_at=frozen_now - H, category="bug")
     add_ticket(frozen_now - timedelta(days=40), category="other")
@@ -24,11 +26,23 @@ def test_backlog_counts_open_tickets_and_their_ages(get, open_tickets, agent):
     assert body["open_count"] == 3
     assert body["by_status"] == [{"status": "OPEN", "count": 2}, {"status": "IN_PROGRESS", "count": 1}]
     assert {i["category"]: i["count"] for i in body["by_category"]} == {
-        "billing": 1, "bug": 1, "account": 0, "feature": 0, "other": 0, None: 1}
-    assert body["by_priority"] == [{"priority": "LOW", "count": 1}, {"priority": "MEDIUM", "count": 0},
-                                   {"priority": "HIGH", "count": 2}, {"priority": "URGENT", "count": 0}]
-    assert body["by_assignee"] == [{"assignee": {"id": agent.id, "username": "agent"}, "count": 2},
-                                   {"assignee": None, "count": 1}]
+        "billing": 1,
+        "bug": 1,
+        "account": 0,
+        "feature": 0,
+        "other": 0,
+        None: 1,
+    }
+    assert body["by_priority"] == [
+        {"priority": "LOW", "count": 1},
+        {"priority": "MEDIUM", "count": 0},
+        {"priority": "HIGH", "count": 2},
+        {"priority": "URGENT", "count": 0},
+    ]
+    assert body["by_assignee"] == [
+        {"assignee": {"id": agent.id, "username": "agent"}, "count": 2},
+        {"assignee": None, "count": 1},
+    ]
     # Ages 7200, 14400, 36000: median 14400; p90 position 1.8 -> 14400 + 0.8 * 21600 = 31680.
     assert (body["median_age_seconds"], body["p90_age_seconds"]) == (14400.0, 31680.0)
 
@@ -45,10 +59,16 @@ def test_backlog_window_selects_by_creation(get, open_tickets):
     assert body["p90_age_seconds"] == 2430000.0
 
 
-@pytest.mark.parametrize(("params", "count"), [
-    ({"assigned_to": "me"}, 2), ({"assigned_to": "none"}, 1), ({"category": "none"}, 1),
-    ({"priority": "HIGH"}, 2), ({"category": "feature"}, 0),
-])
+@pytest.mark.parametrize(
+    ("params", "count"),
+    [
+        ({"assigned_to": "me"}, 2),
+        ({"assigned_to": "none"}, 1),
+        ({"category": "none"}, 1),
+        ({"priority": "HIGH"}, 2),
+        ({"category": "feature"}, 0),
+    ],
+)
 def test_backlog_filters(get, open_tickets, params, count):
     assert get("backlog", days=30, **params)["open_count"] == count
 
@@ -62,12 +82,23 @@ def test_empty_backlog_lists_unassigned_and_null_ages(get, frozen_now):
 @pytest.fixture
 def responses(add_ticket, agent, admin, requester):
     # P: assigned by an agent after 600 s (a later status change does not matter).
-    add_ticket(T0, events=[(T0 + 600 * timedelta(seconds=1), "assignment", None, str(agent.id), agent),
-                           (T0 + 900 * timedelta(seconds=1), "status", "OPEN", "IN_PROGRESS", agent)])
+    add_ticket(
+        T0,
+        events=[
+            (T0 + 600 * timedelta(seconds=1), "assignment", None, str(agent.id), agent),
+            (T0 + 900 * timedelta(seconds=1), "status", "OPEN", "IN_PROGRESS", agent),
+        ],
+    )
     # Q: the requester closing it is no response; the admin's assignment 3600 s after creation is.
     q = T0 + timedelta(seconds=1000)
-    add_ticket(q, category="bug", events=[(q + timedelta(seconds=500), "status", "OPEN", "CLOSED", requester),
-                                          (q + H, "assignment", None, str(admin.id), admin)])
+    add_ticket(
+        q,
+        category="bug",
+        events=[
+            (q + timedelta(seconds=500), "status", "OPEN", "CLOSED", requester),
+            (q + H, "assignment", None, str(admin.id), admin),
+        ],
+    )
     # R: only a model categorisation (no actor): no response.
     r = T0 + timedelta(seconds=2000)
     add_ticket(r, events=[(r + H, "category", None, "bug", None)])
@@ -82,8 +113,13 @@ def test_first_response_times(get, responses):
     body = get("first-response", **WINDOW)
     # Responses 600 and 3600 s: mean = median 2100; p90 position 0.9 -> 600 + 0.9 * 3000 = 3300.
     assert {k: v for k, v in body.items() if k not in ("from", "to")} == {
-        "created_count": 4, "responded_count": 2, "without_response": 2,
-        "mean_seconds": 2100.0, "median_seconds": 2100.0, "p90_seconds": 3300.0}
+        "created_count": 4,
+        "responded_count": 2,
+        "without_response": 2,
+        "mean_seconds": 2100.0,
+        "median_seconds": 2100.0,
+        "p90_seconds": 3300.0,
+    }
 
 
 def test_first_response_filters_and_empty_window(get, responses):

@@ -17,7 +17,9 @@ def week_of_tickets(add_ticket, agent):
     add_ticket(T0, category="billing")  # exactly at from: inside
     add_ticket(T0 + timedelta(hours=5), category="billing", priority="HIGH", assigned_to_id=agent.id)
     add_ticket(T0 + timedelta(days=1, hours=3), category=None)
-    add_ticket(T0 + timedelta(days=3, hours=23, minutes=59, seconds=59), category="bug")  # last second of 03-07
+    add_ticket(
+        T0 + timedelta(days=3, hours=23, minutes=59, seconds=59), category="bug"
+    )  # last second of 03-07
     add_ticket(T0 + timedelta(days=4), category="bug")  # 03-08 00:00: outside to=2024-03-07
     add_ticket(T0 - timedelta(microseconds=1), category="other")  # just before from: outside
 
@@ -28,8 +30,13 @@ def test_counts_created_tickets_per_category_with_a_whole_day_inclusive_to(get, 
     assert body["to"] == "2024-03-08T00:00:00+00:00"
     assert body["total"] == 4
     assert body["by_category"] == [
-        {"category": "billing", "count": 2}, {"category": "bug", "count": 1}, {"category": "account", "count": 0},
-        {"category": "feature", "count": 0}, {"category": "other", "count": 0}, {"category": None, "count": 1}]
+        {"category": "billing", "count": 2},
+        {"category": "bug", "count": 1},
+        {"category": "account", "count": 0},
+        {"category": "feature", "count": 0},
+        {"category": "other", "count": 0},
+        {"category": None, "count": 1},
+    ]
     assert body["series"] == [
         {"period": "2024-03-04", "counts": _counts(billing=2)},
         {"period": "2024-03-05", "counts": _counts(none=1)},
@@ -41,7 +48,9 @@ def test_counts_created_tickets_per_category_with_a_whole_day_inclusive_to(get, 
 def test_a_datetime_to_is_exclusive(get, week_of_tickets):
     body = get("trends", **{"from": "2024-03-04T00:00:00Z", "to": "2024-03-04T05:00:00Z"})
     assert body["total"] == 1
-    assert get("trends", **{"from": "2024-03-04T00:00:00Z", "to": "2024-03-04T05:00:00.000001Z"})["total"] == 2
+    assert (
+        get("trends", **{"from": "2024-03-04T00:00:00Z", "to": "2024-03-04T05:00:00.000001Z"})["total"] == 2
+    )
 
 
 def test_offsets_are_converted_to_utc(get, week_of_tickets):
@@ -94,10 +103,17 @@ def test_empty_window(get):
     assert all(item["count"] == 0 for item in body["by_category"])
 
 
-@pytest.mark.parametrize(("params", "total"), [
-    ({"category": "billing"}, 2), ({"category": "none"}, 1), ({"priority": "HIGH"}, 1),
-    ({"assigned_to": "me"}, 1), ({"assigned_to": "none"}, 3), ({"category": "bug", "priority": "HIGH"}, 0),
-])
+@pytest.mark.parametrize(
+    ("params", "total"),
+    [
+        ({"category": "billing"}, 2),
+        ({"category": "none"}, 1),
+        ({"priority": "HIGH"}, 1),
+        ({"assigned_to": "me"}, 1),
+        ({"assigned_to": "none"}, 3),
+        ({"category": "bug", "priority": "HIGH"}, 0),
+    ],
+)
 def test_filters(get, week_of_tickets, params, total):
     assert get("trends", **{"from": "2024-03-04", "to": "2024-03-07"}, **params)["total"] == total
 

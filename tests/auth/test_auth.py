@@ -17,13 +17,16 @@ def basic(username, password=PASSWORD):
     return {"Authorization": f"Basic {raw}"}
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer tia_not-a-real-token"},
-    {"Authorization": "Token abc"},
-    basic("agent", "wrong password here"),
-    basic("nobody"),
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer tia_not-a-real-token"},
+        {"Authorization": "Token abc"},
+        basic("agent", "wrong password here"),
+        basic("nobody"),
+    ],
+)
 def test_missing_or_bad_credentials_are_401_with_challenge(client, agent, headers):
     r = client.get("/api/users/me/", headers=headers)
     assert r.status_code == 401

@@ -8,8 +8,10 @@ GOOD = "a long enough passphrase"
 
 
 def test_create_user_reads_password_from_stdin(runner):
-    result = runner.invoke(args=["create-user", "alice", "--role", "admin", "--email", "a@example.com",
-                                 "--password-stdin"], input=GOOD + "\n")
+    result = runner.invoke(
+        args=["create-user", "alice", "--role", "admin", "--email", "a@example.com", "--password-stdin"],
+        input=GOOD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Created admin 'alice'" in result.output
     user = db.session.query(User).filter_by(username="alice").one()
@@ -23,11 +25,15 @@ def test_create_user_prompts_for_password(runner):
 
 
 def test_create_user_refuses_weak_password_and_duplicates(runner):
-    weak = runner.invoke(args=["create-user", "carol", "--role", "agent", "--password-stdin"], input="short\n")
+    weak = runner.invoke(
+        args=["create-user", "carol", "--role", "agent", "--password-stdin"], input="short\n"
+    )
     assert weak.exit_code != 0 and "at least 12 characters" in weak.output
     assert db.session.query(User).count() == 0
     runner.invoke(args=["create-user", "carol", "--role", "agent", "--password-stdin"], input=GOOD + "\n")
-    dup = runner.invoke(args=["create-user", "carol", "--role", "agent", "--password-stdin"], input=GOOD + "\n")
+    dup = runner.invoke(
+        args=["create-user", "carol", "--role", "agent", "--password-stdin"], input=GOOD + "\n"
+    )
     assert dup.exit_code != 0 and "already exists" in dup.output
 
 

@@ -25,20 +25,23 @@ def test_create_without_trailing_slash_is_not_redirected(client, requester, auth
     assert r.status_code == 201
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"description": "x"}, "title"),
-    ({"title": "x"}, "description"),
-    ({**NEW, "title": ""}, "title"),
-    ({**NEW, "title": "   "}, "title"),
-    ({**NEW, "title": "x" * 201}, "title"),
-    ({**NEW, "description": "x" * 20_001}, "description"),
-    ({**NEW, "priority": "CRITICAL"}, "priority"),
-    ({**NEW, "category": "sales"}, "category"),
-    ({**NEW, "id": 7}, "id"),
-    ({**NEW, "created_by": 1}, "created_by"),
-    ({**NEW, "resolved_at": "2026-01-01T00:00:00Z"}, "resolved_at"),
-    ({**NEW, "colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"description": "x"}, "title"),
+        ({"title": "x"}, "description"),
+        ({**NEW, "title": ""}, "title"),
+        ({**NEW, "title": "   "}, "title"),
+        ({**NEW, "title": "x" * 201}, "title"),
+        ({**NEW, "description": "x" * 20_001}, "description"),
+        ({**NEW, "priority": "CRITICAL"}, "priority"),
+        ({**NEW, "category": "sales"}, "category"),
+        ({**NEW, "id": 7}, "id"),
+        ({**NEW, "created_by": 1}, "created_by"),
+        ({**NEW, "resolved_at": "2026-01-01T00:00:00Z"}, "resolved_at"),
+        ({**NEW, "colour": "red"}, "colour"),
+    ],
+)
 def test_invalid_or_server_set_fields_are_422(client, agent, auth, body, field):
     r = client.post("/api/tickets/", json=body, headers=auth(agent))
     assert r.status_code == 422
@@ -91,7 +94,9 @@ def test_patch_requires_if_match_and_rejects_stale(client, agent, auth, make_tic
     r = client.patch(f"/api/tickets/{ticket.id}/", json={"priority": "HIGH"}, headers={**h, "If-Match": etag})
     assert r.status_code == 200 and r.json["priority"] == "HIGH"
     assert r.headers["ETag"] != etag
-    stale = client.patch(f"/api/tickets/{ticket.id}/", json={"priority": "LOW"}, headers={**h, "If-Match": etag})
+    stale = client.patch(
+        f"/api/tickets/{ticket.id}/", json={"priority": "LOW"}, headers={**h, "If-Match": etag}
+    )
     assert stale.status_code == 412
     assert client.get(f"/api/tickets/{ticket.id}/", headers=h).json["priority"] == "HIGH"
 
@@ -100,7 +105,9 @@ def test_put_replaces_editable_fields_and_records_events(client, agent, auth, ma
     h = auth(agent)
     ticket = make_ticket(category="bug", category_source="human")
     body = {"title": "New title", "description": "New text", "priority": "URGENT", "category": "billing"}
-    r = client.put(f"/api/tickets/{ticket.id}/", json=body, headers={**h, "If-Match": _etag(client, h, ticket.id)})
+    r = client.put(
+        f"/api/tickets/{ticket.id}/", json=body, headers={**h, "If-Match": _etag(client, h, ticket.id)}
+    )
     assert r.status_code == 200
     assert {k: r.json[k] for k in body} == body
     events = client.get(f"/api/tickets/{ticket.id}/events/", headers=h).json
@@ -114,16 +121,22 @@ def test_put_replaces_editable_fields_and_records_events(client, agent, auth, ma
 def test_put_missing_required_field_is_422(client, agent, auth, make_ticket):
     h = auth(agent)
     ticket = make_ticket()
-    r = client.put(f"/api/tickets/{ticket.id}/", json={"title": "Only a title"},
-                   headers={**h, "If-Match": _etag(client, h, ticket.id)})
+    r = client.put(
+        f"/api/tickets/{ticket.id}/",
+        json={"title": "Only a title"},
+        headers={**h, "If-Match": _etag(client, h, ticket.id)},
+    )
     assert r.status_code == 422 and "description" in r.json["errors"]["json"]
 
 
 def test_agent_labelling_a_model_category_makes_it_human(client, agent, auth, make_ticket):
     h = auth(agent)
     ticket = make_ticket(category="bug", category_source="model")
-    r = client.patch(f"/api/tickets/{ticket.id}/", json={"category": "bug"},
-                     headers={**h, "If-Match": _etag(client, h, ticket.id)})
+    r = client.patch(
+        f"/api/tickets/{ticket.id}/",
+        json={"category": "bug"},
+        headers={**h, "If-Match": _etag(client, h, ticket.id)},
+    )
     assert (r.json["category"], r.json["category_source"]) == ("bug", "human")
 
 
@@ -145,15 +158,26 @@ def test_assign_and_unassign(client, agent, admin, auth, make_ticket):
     assert r.status_code == 200 and r.json["assigned_to"] == {"id": admin.id, "username": "admin"}
     r = client.post(f"/api/tickets/{ticket.id}/assign", json={"assigned_to": None}, headers=h)
     assert r.status_code == 200 and r.json["assigned_to"] is None
-    events = [e for e in client.get(f"/api/tickets/{ticket.id}/events/", headers=h).json if e["kind"] == "assignment"]
-    assert [(e["from_value"], e["to_value"]) for e in events] == [(None, str(admin.id)), (str(admin.id), None)]
+    events = [
+        e
+        for e in client.get(f"/api/tickets/{ticket.id}/events/", headers=h).json
+        if e["kind"] == "assignment"
+    ]
+    assert [(e["from_value"], e["to_value"]) for e in events] == [
+        (None, str(admin.id)),
+        (str(admin.id), None),
+    ]
 
 
 @pytest.mark.parametrize("who", ["requester", "inactive_agent", "missing"])
-def test_assignee_must_be_an_active_agent_or_admin(client, agent, requester, make_user, auth, make_ticket, who):
-    target = {"requester": lambda: requester.id,
-              "inactive_agent": lambda: make_user(role="agent", is_active=False).id,
-              "missing": lambda: 424242}[who]()
+def test_assignee_must_be_an_active_agent_or_admin(
+    client, agent, requester, make_user, auth, make_ticket, who
+):
+    target = {
+        "requester": lambda: requester.id,
+        "inactive_agent": lambda: make_user(role="agent", is_active=False).id,
+        "missing": lambda: 424242,
+    }[who]()
     ticket = make_ticket()
     r = client.post(f"/api/tickets/{ticket.id}/assign/", json={"assigned_to": target}, headers=auth(agent))
     assert r.status_code == 422
@@ -169,11 +193,14 @@ def test_assign_body_is_validated(client, agent, auth, make_ticket):
     assert r.status_code == 422 and "status" in r.json["errors"]["json"]
 
 
-@pytest.mark.parametrize("method,path,body", [
-    ("get", "/api/tickets/99999999999/", None),
-    ("post", "/api/tickets/99999999999/transition/", {"status": "CLOSED"}),
-    ("get", "/api/tickets/0/", None),
-])
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("get", "/api/tickets/99999999999/", None),
+        ("post", "/api/tickets/99999999999/transition/", {"status": "CLOSED"}),
+        ("get", "/api/tickets/0/", None),
+    ],
+)
 def test_ids_beyond_the_database_range_are_404(client, agent, auth, method, path, body):
     r = getattr(client, method)(path, json=body, headers=auth(agent))
     assert r.status_code == 404 and r.is_json

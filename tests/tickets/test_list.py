@@ -16,11 +16,18 @@ def tickets(make_ticket, agent, requester):
         dict(status="IN_PROGRESS", priority="URGENT", category="bug", assigned_to=agent, title="App crashes"),
         dict(status="RESOLVED", priority="HIGH", category=None, title="Question about 50% discount"),
         dict(status="CLOSED", priority="MEDIUM", category="account", assigned_to=agent, title="Locked out"),
-        dict(status="OPEN", priority="HIGH", category="feature", title="Dark mode please",
-             description="Would love a DARK theme."),
+        dict(
+            status="OPEN",
+            priority="HIGH",
+            category="feature",
+            title="Dark mode please",
+            description="Would love a DARK theme.",
+        ),
     ]
-    return [make_ticket(created_by=requester, created_at=T0 + timedelta(hours=i), **spec)
-            for i, spec in enumerate(specs)]
+    return [
+        make_ticket(created_by=requester, created_at=T0 + timedelta(hours=i), **spec)
+        for i, spec in enumerate(specs)
+    ]
 
 
 def _ids(client, headers, query=""):
@@ -29,26 +36,29 @@ def _ids(client, headers, query=""):
     return [t["id"] for t in r.json]
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("", [4, 3, 2, 1, 0]),
-    ("status=OPEN", [4, 0]),
-    ("status=OPEN&status=CLOSED", [4, 3, 0]),
-    ("priority=HIGH", [4, 2]),
-    ("category=bug", [1]),
-    ("category=none", [2]),
-    ("assigned_to=me", [3, 1]),
-    ("assigned_to=none", [4, 2, 0]),
-    ("q=dark", [4]),
-    ("q=50%25", [2]),
-    ("q=double%20CHARGE", [0]),
-    ("created_after=2026-03-01T14:00:00Z", [4, 3, 2]),
-    ("created_before=2026-03-01T14:00:00Z", [1, 0]),
-    ("created_after=2026-03-01T15:00:00%2B02:00", [4, 3, 2, 1]),
-    ("ordering=created_at", [0, 1, 2, 3, 4]),
-    ("ordering=-priority", [1, 4, 2, 3, 0]),
-    ("ordering=status", [3, 1, 0, 4, 2]),
-    ("ordering=-id", [4, 3, 2, 1, 0]),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("", [4, 3, 2, 1, 0]),
+        ("status=OPEN", [4, 0]),
+        ("status=OPEN&status=CLOSED", [4, 3, 0]),
+        ("priority=HIGH", [4, 2]),
+        ("category=bug", [1]),
+        ("category=none", [2]),
+        ("assigned_to=me", [3, 1]),
+        ("assigned_to=none", [4, 2, 0]),
+        ("q=dark", [4]),
+        ("q=50%25", [2]),
+        ("q=double%20CHARGE", [0]),
+        ("created_after=2026-03-01T14:00:00Z", [4, 3, 2]),
+        ("created_before=2026-03-01T14:00:00Z", [1, 0]),
+        ("created_after=2026-03-01T15:00:00%2B02:00", [4, 3, 2, 1]),
+        ("ordering=created_at", [0, 1, 2, 3, 4]),
+        ("ordering=-priority", [1, 4, 2, 3, 0]),
+        ("ordering=status", [3, 1, 0, 4, 2]),
+        ("ordering=-id", [4, 3, 2, 1, 0]),
+    ],
+)
 def test_filters_and_ordering(client, agent, auth, tickets, query, expected):
     assert _ids(client, auth(agent), query) == [tickets[i].id for i in expected]
 
@@ -60,10 +70,23 @@ def test_assigned_to_and_created_by_ids(client, agent, requester, auth, tickets)
     assert _ids(client, h, "created_by=me") == []
 
 
-@pytest.mark.parametrize("query", ["ordering=title", "ordering=--id", "status=DONE", "priority=low",
-                                   "assigned_to=someone", "created_by=none",
-                                   "assigned_to=99999999999", "created_by=4294967296", "assigned_to=-1", "page_size=101", "page=0",
-                                   "created_after=yesterday"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ordering=title",
+        "ordering=--id",
+        "status=DONE",
+        "priority=low",
+        "assigned_to=someone",
+        "created_by=none",
+        "assigned_to=99999999999",
+        "created_by=4294967296",
+        "assigned_to=-1",
+        "page_size=101",
+        "page=0",
+        "created_after=yesterday",
+    ],
+)
 def test_bad_query_args_are_422(client, agent, auth, query):
     r = client.get(f"/api/tickets/?{query}", headers=auth(agent))
     assert r.status_code == 422
@@ -76,17 +99,24 @@ def test_pagination_headers_and_links(client, agent, auth, make_ticket):
     r = client.get("/api/tickets/?page=2&page_size=3&status=OPEN", headers=auth(agent))
     assert [t["title"] for t in r.json] and len(r.json) == 3
     meta = json.loads(r.headers["X-Pagination"])
-    assert meta == {"total": 7, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2,
-                    "previous_page": 1, "next_page": 3}
+    assert meta == {
+        "total": 7,
+        "total_pages": 3,
+        "first_page": 1,
+        "last_page": 3,
+        "page": 2,
+        "previous_page": 1,
+        "next_page": 3,
+    }
     links = r.headers["Link"]
-    assert 'page=3' in links and 'rel="next"' in links and 'rel="prev"' in links
+    assert "page=3" in links and 'rel="next"' in links and 'rel="prev"' in links
     assert "status=OPEN" in links and "page_size=3" in links
     last = client.get("/api/tickets/?page=3&page_size=3", headers=auth(agent))
     assert len(last.json) == 1 and 'rel="next"' not in last.headers["Link"]
 
 
 def test_default_page_size_is_20_and_pages_do_not_overlap(client, agent, auth, make_ticket):
-    for i in range(25):
+    for _ in range(25):
         make_ticket(created_at=T0)  # equal timestamps: the id tiebreak keeps pages stable
     first = _ids(client, auth(agent), "")
     second = _ids(client, auth(agent), "page=2")

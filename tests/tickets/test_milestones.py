@@ -42,7 +42,12 @@ def test_staff_assignment_is_the_first_response(client, agent, auth, make_ticket
 
 
 def test_service_written_milestones_match_the_backfill(client, agent, requester, auth, make_ticket):
-    body = {"title": "Created closed", "description": "Done already.", "status": "CLOSED", "assigned_to": agent.id}
+    body = {
+        "title": "Created closed",
+        "description": "Done already.",
+        "status": "CLOSED",
+        "assigned_to": agent.id,
+    }
     created = client.post("/api/tickets/", json=body, headers=auth(agent)).json["id"]
     ticket = make_ticket(created_by=requester)
     for status in ("IN_PROGRESS", "RESOLVED", "OPEN", "CLOSED"):

@@ -24,8 +24,11 @@ def test_requester_edits_title_description_priority_of_own_ticket(client, reques
     h = auth(requester)
     ticket = make_ticket(created_by=requester)
     etag = client.get(f"/api/tickets/{ticket.id}/", headers=h).headers["ETag"]
-    r = client.patch(f"/api/tickets/{ticket.id}/", json={"title": "Better title", "priority": "HIGH"},
-                     headers={**h, "If-Match": etag})
+    r = client.patch(
+        f"/api/tickets/{ticket.id}/",
+        json={"title": "Better title", "priority": "HIGH"},
+        headers={**h, "If-Match": etag},
+    )
     assert r.status_code == 200 and r.json["title"] == "Better title"
     etag = r.headers["ETag"]
     r = client.patch(f"/api/tickets/{ticket.id}/", json={"category": "bug"}, headers={**h, "If-Match": etag})
@@ -37,11 +40,15 @@ def test_requester_cannot_touch_others_tickets(client, requester, other, auth, m
     h = {**auth(requester), "If-Match": '"whatever"'}
     assert client.patch(f"/api/tickets/{theirs.id}/", json={"title": "x"}, headers=h).status_code == 404
     assert client.delete(f"/api/tickets/{theirs.id}/", headers=h).status_code == 404
-    r = client.post(f"/api/tickets/{theirs.id}/transition/", json={"status": "CLOSED"}, headers=auth(requester))
+    r = client.post(
+        f"/api/tickets/{theirs.id}/transition/", json={"status": "CLOSED"}, headers=auth(requester)
+    )
     assert r.status_code == 404
 
 
-def test_requester_may_close_but_not_otherwise_transition_or_assign(client, requester, agent, auth, make_ticket):
+def test_requester_may_close_but_not_otherwise_transition_or_assign(
+    client, requester, agent, auth, make_ticket
+):
     h = auth(requester)
     ticket = make_ticket(created_by=requester)
     r = client.post(f"/api/tickets/{ticket.id}/transition/", json={"status": "RESOLVED"}, headers=h)
@@ -73,5 +80,6 @@ def test_deactivated_user_is_locked_out(client, auth, make_ticket):
     assert client.get("/api/tickets/", headers=headers).status_code == 200
     user.is_active = False
     from app.extensions import db
+
     db.session.commit()
     assert client.get("/api/tickets/", headers=headers).status_code == 401

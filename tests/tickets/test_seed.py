@@ -34,11 +34,25 @@ def _events_by_ticket() -> dict[int, list[TicketEvent]]:
 def _snapshot() -> list[tuple]:
     """Everything about the seeded tickets except database-assigned ids."""
     events = _events_by_ticket()
-    return [(t.title, t.description, t.status, t.priority, t.category, t.category_source,
-             as_utc(t.created_at), as_utc(t.updated_at), as_utc(t.resolved_at),
-             [(e.kind, e.from_value, e.to_value, e.source, as_utc(e.created_at)) for e in events[t.id]
-              if e.kind != "assignment"])
-            for t in _tickets()]
+    return [
+        (
+            t.title,
+            t.description,
+            t.status,
+            t.priority,
+            t.category,
+            t.category_source,
+            as_utc(t.created_at),
+            as_utc(t.updated_at),
+            as_utc(t.resolved_at),
+            [
+                (e.kind, e.from_value, e.to_value, e.source, as_utc(e.created_at))
+                for e in events[t.id]
+                if e.kind != "assignment"
+            ],
+        )
+        for t in _tickets()
+    ]
 
 
 def test_same_seed_and_now_give_the_same_tickets():
@@ -117,7 +131,11 @@ def test_rows_agree_with_their_events_and_the_workflow_rules():
                 assert e.source == "human" and e.actor_id is not None
                 category = e.to_value
         assert (t.status, as_utc(t.resolved_at), t.assigned_to_id, t.category) == (
-            status, resolved_at, assignee, category)
+            status,
+            resolved_at,
+            assignee,
+            category,
+        )
         assert (t.resolved_at is not None) == (t.status in DONE_STATUSES)
     assert reopened > 0
 
@@ -151,8 +169,9 @@ def test_seeding_without_append_replaces_tickets_and_their_events(make_ticket):
     assert ticket_ids_with_events == {t.id for t in tickets}
     created_events = sa.select(sa.func.count()).where(TicketEvent.kind == "created")
     assert db.session.scalar(created_events) == 25
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
-        User.username.in_(("demo", *AGENTS)))) == 1 + len(AGENTS)
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(User).where(User.username.in_(("demo", *AGENTS)))
+    ) == 1 + len(AGENTS)
 
 
 def test_cli_seeds_and_reports(runner):

@@ -6,9 +6,15 @@ from app.tickets.workflow import TRANSITIONS
 
 ALL = ("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED")
 ALLOWED = {
-    ("OPEN", "IN_PROGRESS"), ("OPEN", "RESOLVED"), ("OPEN", "CLOSED"),
-    ("IN_PROGRESS", "OPEN"), ("IN_PROGRESS", "RESOLVED"), ("IN_PROGRESS", "CLOSED"),
-    ("RESOLVED", "CLOSED"), ("RESOLVED", "IN_PROGRESS"), ("RESOLVED", "OPEN"),
+    ("OPEN", "IN_PROGRESS"),
+    ("OPEN", "RESOLVED"),
+    ("OPEN", "CLOSED"),
+    ("IN_PROGRESS", "OPEN"),
+    ("IN_PROGRESS", "RESOLVED"),
+    ("IN_PROGRESS", "CLOSED"),
+    ("RESOLVED", "CLOSED"),
+    ("RESOLVED", "IN_PROGRESS"),
+    ("RESOLVED", "OPEN"),
     ("CLOSED", "OPEN"),
 }
 
@@ -55,8 +61,9 @@ def test_reopening_a_resolved_ticket_clears_resolved_at(client, agent, auth, mak
     assert _move(client, h, ticket.id, "IN_PROGRESS")["resolved_at"] is None
 
 
-@pytest.mark.parametrize("status,resolved", [("OPEN", False), ("IN_PROGRESS", False),
-                                             ("RESOLVED", True), ("CLOSED", True)])
+@pytest.mark.parametrize(
+    "status,resolved", [("OPEN", False), ("IN_PROGRESS", False), ("RESOLVED", True), ("CLOSED", True)]
+)
 def test_created_status_sets_resolved_at_to_created_at(client, agent, auth, status, resolved):
     body = {"title": "Printer on fire", "description": "It is on fire.", "status": status}
     r = client.post("/api/tickets/", json=body, headers=auth(agent))
@@ -78,10 +85,12 @@ def test_transition_honours_if_match_when_sent(client, agent, auth, make_ticket)
     ticket = make_ticket()
     etag = client.get(f"/api/tickets/{ticket.id}/", headers=h).headers["ETag"]
     client.post(f"/api/tickets/{ticket.id}/assign/", json={"assigned_to": agent.id}, headers=h)
-    r = client.post(f"/api/tickets/{ticket.id}/transition/", json={"status": "RESOLVED"},
-                    headers={**h, "If-Match": etag})
+    r = client.post(
+        f"/api/tickets/{ticket.id}/transition/", json={"status": "RESOLVED"}, headers={**h, "If-Match": etag}
+    )
     assert r.status_code == 412
     fresh = client.get(f"/api/tickets/{ticket.id}/", headers=h).headers["ETag"]
-    r = client.post(f"/api/tickets/{ticket.id}/transition/", json={"status": "RESOLVED"},
-                    headers={**h, "If-Match": fresh})
+    r = client.post(
+        f"/api/tickets/{ticket.id}/transition/", json={"status": "RESOLVED"}, headers={**h, "If-Match": fresh}
+    )
     assert r.status_code == 200
