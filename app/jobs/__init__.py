@@ -1,0 +1,1 @@
+"""Background jobs on Huey: the queue, the job records and the consumer command."""
