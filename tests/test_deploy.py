@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 
 import pytest
 import requests
@@ -51,11 +52,24 @@ def test_compose_wires_web_db_and_mlflow():
 
 def test_dockerfile_runs_boot_sh_as_non_root():
     text = (ROOT / "Dockerfile").read_text()
-    assert text.startswith("#") and "FROM python:3.12-slim" in text
+    assert text.startswith("#") and "FROM python:3.11-slim" in text
     assert re.search(r"^USER app$", text, re.M) and 'CMD ["./boot.sh"]' in text
-    assert "pip install -r requirements.txt" in text
+    assert "pip install --require-hashes -r requirements.txt" in text
     boot = (ROOT / "boot.sh").read_text()
     assert "flask db upgrade" in boot and "exec gunicorn" in boot and '"app:create_app()"' in boot
+
+
+def test_lock_files_pin_every_package_with_hashes_for_the_supported_python():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11,<3.12"
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        lines = (ROOT / name).read_text().splitlines()
+        pins = [line for line in lines if line and not line.startswith((" ", "#"))]
+        assert pins and all("==" in pin for pin in pins), name
+        assert sum("--hash=sha256:" in line for line in lines) >= len(pins), name
+    runtime = (ROOT / "requirements.txt").read_text().lower()
+    for dependency in project["dependencies"]:
+        assert dependency.split("[")[0].split("==")[0].lower() + "==" in runtime
 
 
 def test_env_and_secrets_are_not_committed():
