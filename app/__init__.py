@@ -6,12 +6,12 @@ import os
 
 from flask import Flask
 
-from app.config import API_SETTINGS, Config
+from app.config import API_SETTINGS, Config, load_env
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app; config defaults to Config() read from the environment."""
-    config = config or Config()
+    """Build the app; without a config (gunicorn, flask), settings come from the environment and .env."""
+    config = config or Config(load_env())
     config.validate()
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(API_SETTINGS)

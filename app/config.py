@@ -1,14 +1,18 @@
-"""Configuration read from the environment, with embedded defaults for the demo."""
+"""Configuration read from the environment (environs), with embedded defaults for the demo."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
-from dotenv import load_dotenv
+from environs import Env, EnvError, FileAwareEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-secret-key"  # noqa: S105 - refused in production
+MIN_SECRET_KEY_BYTES = 32
+T = TypeVar("T")
 
 
 class ConfigError(RuntimeError):
@@ -23,65 +27,102 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def load_env(dotenv: Path | None = ROOT / ".env") -> Env:
+    """The process environment, NAME_FILE secrets (Docker secrets) and .env; read once, at entry points."""
+    env = FileAwareEnv(strip_whitespace=True)
+    if dotenv is not None:
+        env.read_env(dotenv, recurse=False, override=False)
+    return env
 
 
-def _default_tracking_uri() -> str:
-    return f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}"
+class IsolatedEnv(Env):
+    """An Env that sees only the values given to it, never the process environment or a .env file."""
+
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self._environ.update(values or {})
+
+    def _get_value(self, env_key: str, default: Any) -> Any:
+        return self._environ.get(env_key, default)
+
+
+class Settings:
+    """Typed reads from an Env where a blank value (`NAME=` in .env or compose) means 'use the default'."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def _read(self, parse: Callable[[str], T], name: str, default: T) -> T:
+        try:
+            if not self.env.str(name, "").strip():
+                return default
+            return parse(name)
+        except EnvError as error:
+            raise ConfigError(str(error)) from error
+
+    def text(self, name: str, default: str) -> str:
+        return self._read(self.env.str, name, default).strip()
+
+    def integer(self, name: str, default: int) -> int:
+        return self._read(self.env.int, name, default)
+
+    def number(self, name: str, default: float) -> float:
+        return self._read(self.env.float, name, default)
+
+    def flag(self, name: str, default: bool) -> bool:
+        return self._read(self.env.bool, name, default)
 
 
 class Config:
-    """Settings for development and production, read when the class is instantiated."""
+    """Settings for development and production; `env` defaults to the process environment alone."""
 
-    def __init__(self) -> None:
-        load_dotenv(ROOT / ".env")
-        env = os.environ.get
-        self.APP_ENV = env("APP_ENV", "development")
-        self.SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+    def __init__(self, env: Env | None = None) -> None:
+        s = Settings(env or Env())
+        self.APP_ENV = s.text("APP_ENV", "development")
+        self.SECRET_KEY = s.text("SECRET_KEY", DEV_SECRET_KEY)
         default_db = f"sqlite:///{ROOT / 'instance' / 'tickets.db'}"
-        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(env("DATABASE_URL") or default_db)
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-        self.MLFLOW_TRACKING_URI = env("MLFLOW_TRACKING_URI") or _default_tracking_uri()
-        self.MLFLOW_ARTIFACT_ROOT = env("MLFLOW_ARTIFACT_ROOT") or str(ROOT / "mlruns" / "artifacts")
-        self.MLFLOW_EXPERIMENT_NAME = env("MLFLOW_EXPERIMENT_NAME", "ticket-classifier")
-        self.MODEL_NAME = env("MODEL_NAME", "ticket-classifier")
-        self.MODEL_REFRESH_SECONDS = float(env("MODEL_REFRESH_SECONDS", "10"))
-        self.ML_MIN_CONFIDENCE = float(env("ML_MIN_CONFIDENCE", "0.5"))
-        self.ML_AUTO_TRIAGE = _bool("ML_AUTO_TRIAGE", True)
-        self.ML_PROMOTION_TOLERANCE = float(env("ML_PROMOTION_TOLERANCE", "0.01"))
-        self.ML_MIN_SAMPLES_PER_CLASS = int(env("ML_MIN_SAMPLES_PER_CLASS", "10"))
-        self.ML_LOAD_ON_START = _bool("ML_LOAD_ON_START", True)
-        self.TOKEN_TTL_DAYS = int(env("TOKEN_TTL_DAYS", "90"))
-        self.ARGON2_TIME_COST = int(env("ARGON2_TIME_COST", "3"))
-        self.ARGON2_MEMORY_COST = int(env("ARGON2_MEMORY_COST", "65536"))
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(s.text("DATABASE_URL", default_db))
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        self.MLFLOW_TRACKING_URI = s.text("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}")
+        self.MLFLOW_ARTIFACT_ROOT = s.text("MLFLOW_ARTIFACT_ROOT", str(ROOT / "mlruns" / "artifacts"))
+        self.MLFLOW_EXPERIMENT_NAME = s.text("MLFLOW_EXPERIMENT_NAME", "ticket-classifier")
+        self.MODEL_NAME = s.text("MODEL_NAME", "ticket-classifier")
+        self.MODEL_REFRESH_SECONDS = s.number("MODEL_REFRESH_SECONDS", 10.0)
+        self.ML_MIN_CONFIDENCE = s.number("ML_MIN_CONFIDENCE", 0.5)
+        self.ML_AUTO_TRIAGE = s.flag("ML_AUTO_TRIAGE", True)
+        self.ML_PROMOTION_TOLERANCE = s.number("ML_PROMOTION_TOLERANCE", 0.01)
+        self.ML_MIN_SAMPLES_PER_CLASS = s.integer("ML_MIN_SAMPLES_PER_CLASS", 10)
+        self.ML_LOAD_ON_START = s.flag("ML_LOAD_ON_START", True)
+        self.TOKEN_TTL_DAYS = s.integer("TOKEN_TTL_DAYS", 90)
+        self.ARGON2_TIME_COST = s.integer("ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_COST = s.integer("ARGON2_MEMORY_COST", 65536)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.APP_ENV == "production")
+        self.SESSION_COOKIE_SECURE = s.flag("SESSION_COOKIE_SECURE", self.APP_ENV == "production")
         self.TESTING = self.APP_ENV == "testing"
 
     def validate(self) -> None:
         """Refuse settings that would be unsafe in production."""
-        if self.APP_ENV == "production" and self.SECRET_KEY in ("", DEV_SECRET_KEY):
-            raise ConfigError(
-                "SECRET_KEY must be set to a long random value when APP_ENV=production "
-                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
         if self.APP_ENV not in ("development", "production", "testing"):
             raise ConfigError(f"APP_ENV must be development, production or testing, not {self.APP_ENV!r}.")
+        weak = self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY.encode()) < MIN_SECRET_KEY_BYTES
+        if self.APP_ENV == "production" and weak:
+            raise ConfigError(
+                f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_BYTES} bytes when "
+                "APP_ENV=production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
 
 
 class TestConfig(Config):
-    """Settings for the test suite: PostgreSQL from TEST_DATABASE_URL, cheap hashing."""
+    """Test settings: defaults plus `overrides`; nothing from .env or the shell but TEST_DATABASE_URL."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, **overrides: str) -> None:
+        super().__init__(IsolatedEnv(overrides))
         self.APP_ENV = "testing"
         self.TESTING = True
-        self.SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+        self.SECRET_KEY = "test-secret-key-" + "x" * MIN_SECRET_KEY_BYTES
         url = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(url)
         self.ARGON2_TIME_COST = 1
