@@ -68,8 +68,8 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the operator CLI commands to `flask`."""
     from app.auth.commands import create_demo_users_command, create_user_command
+    from app.demo.commands import seed_tickets_command
     from app.ml.commands import promote_command, train_command
-    from app.tickets.commands import seed_tickets_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_demo_users_command)

@@ -1,11 +1,12 @@
 """Flask extensions, created unbound and bound to the app by create_app."""
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 
 # Named constraints keep Alembic migrations deterministic across databases.
 NAMING_CONVENTION = {
@@ -30,3 +31,16 @@ if TYPE_CHECKING:
 
 else:
     Model = db.Model
+
+
+def enum_column_type(enum: type[StrEnum], *, name: str, length: int) -> Enum:
+    """A VARCHAR holding the enum's values, with a CHECK constraint named `name` (no native database enum)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=False,  # unknown strings reach the CHECK constraint; filters just match nothing
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )

@@ -76,7 +76,7 @@ def rss_mib(pid: int) -> float:
 
 def measure_http(session: requests.Session, base: str, n: int, count: int) -> list[tuple[str, str]]:
     """p50 / p95 of ml_predict, free-text predict and similar, on random tickets and texts."""
-    from app.tickets.seed import sample_ticket_text
+    from app.demo.seed import sample_ticket_text
 
     rng = random.Random(1)
 

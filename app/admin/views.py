@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from flask import flash, request
@@ -28,6 +29,10 @@ from app.timeutil import as_utc
 
 FORM_ENDPOINTS = ("create_view", "edit_view")
 CSRF_FAILED = "The form expired or was not sent from this site; nothing was saved. Please try again."
+
+
+def _format_value(view: Any, value: StrEnum, name: str) -> str:
+    return value.value
 
 
 def _format_datetime(view: Any, value: datetime, name: str) -> str:
@@ -78,7 +83,8 @@ class SecureModelView(AdminAccess, ModelView):
     can_view_details = False
     page_size = 20
     can_set_page_size = True
-    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _format_datetime}
+    # StrEnum first: Flask-Admin would show an Enum's name (PRIORITY) rather than its value (priority).
+    column_type_formatters = {StrEnum: _format_value, **typefmt.BASE_FORMATTERS, datetime: _format_datetime}
 
     def validate_form(self, form: SecureForm) -> bool:
         valid = super().validate_form(form)

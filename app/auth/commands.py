@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from app.auth import service
 from app.auth.models import ROLES
 from app.errors import DomainError
+from app.extensions import db
 
 
 @click.command("create-user")
@@ -28,6 +29,7 @@ def create_user_command(username: str, role: str, email: str | None, password_st
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = service.create_user(username=username, password=password, role=role, email=email)
+        db.session.commit()
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
@@ -47,6 +49,7 @@ def create_demo_users_command() -> None:
             password = secrets.token_urlsafe(12)
             try:
                 service.create_user(username=username, password=password, role=role)
+                db.session.commit()
             except DomainError as exc:
                 raise click.ClickException(f"{exc.message} Its password is not in {path}.") from exc
             saved[username] = password

@@ -19,7 +19,9 @@ def create_account(*, username: str, password: str, role: str, email: str | None
     username = username.strip()
     if not username:
         raise ValidationFailed("A username is required.", errors={"username": ["Required."]})
-    return service.create_user(username=username, password=password, role=role, email=email or None)
+    user = service.create_user(username=username, password=password, role=role, email=email or None)
+    db.session.commit()
+    return user
 
 
 def update_account(

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import Model
+from app.extensions import Model, enum_column_type
 from app.timeutil import utcnow
 
-ROLES = ("requester", "agent", "admin")
-STAFF_ROLES = ("agent", "admin")
+
+class Role(StrEnum):
+    """What a user may do: requesters file tickets, agents work them, admins also manage the service."""
+
+    REQUESTER = "requester"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+STAFF_ROLES: tuple[str, ...] = (Role.AGENT.value, Role.ADMIN.value)
 
 
 class User(Model):
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     email: Mapped[str | None] = mapped_column(sa.String(254))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    role: Mapped[str] = mapped_column(sa.String(16), default="requester")
+    role: Mapped[Role] = mapped_column(enum_column_type(Role, name="role", length=16), default=Role.REQUESTER)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

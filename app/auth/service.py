@@ -27,7 +27,7 @@ def hash_token(token: str) -> str:
 
 
 def create_user(*, username: str, password: str, role: str, email: str | None = None) -> User:
-    """Create a user with an Argon2-hashed password."""
+    """Add a user with an Argon2-hashed password (flushed; the caller commits)."""
     if role not in ROLES:
         raise ValidationFailed(f"Role must be one of {', '.join(ROLES)}.")
     if problem := password_problem(password):
@@ -36,7 +36,7 @@ def create_user(*, username: str, password: str, role: str, email: str | None = 
         raise Conflict(f"User {username!r} already exists.")
     user = User(username=username, email=email, role=role, password_hash=hash_password(password))
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 

@@ -3,30 +3,67 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.extensions import Model
+from app.extensions import Model, enum_column_type
 from app.timeutil import utcnow
 
-STATUSES = ("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED")
-OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
-DONE_STATUSES = ("RESOLVED", "CLOSED")
-PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
-CATEGORIES = ("billing", "bug", "account", "feature", "other")
-CATEGORY_SOURCES = ("human", "model")
-EVENT_KINDS = ("created", "status", "assignment", "category", "priority", "edited")
+
+class Status(StrEnum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+
+
+class Priority(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+
+class Category(StrEnum):
+    BILLING = "billing"
+    BUG = "bug"
+    ACCOUNT = "account"
+    FEATURE = "feature"
+    OTHER = "other"
+
+
+class CategorySource(StrEnum):
+    """Who set a ticket's category: a person, or the classifier."""
+
+    HUMAN = "human"
+    MODEL = "model"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    STATUS = "status"
+    ASSIGNMENT = "assignment"
+    CATEGORY = "category"
+    PRIORITY = "priority"
+    EDITED = "edited"
+
+
+# Plain value lists for validators, forms and reports, in the enums' order.
+STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
+OPEN_STATUSES: tuple[str, ...] = (Status.OPEN.value, Status.IN_PROGRESS.value)
+DONE_STATUSES: tuple[str, ...] = (Status.RESOLVED.value, Status.CLOSED.value)
+PRIORITIES: tuple[str, ...] = tuple(p.value for p in Priority)
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
+CATEGORY_SOURCES: tuple[str, ...] = tuple(s.value for s in CategorySource)
+EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in EventKind)
 
 
 class Ticket(Model):
     __tablename__ = "tickets"
     __table_args__ = (
-        sa.CheckConstraint(f"status IN {STATUSES}", name="status"),
-        sa.CheckConstraint(f"priority IN {PRIORITIES}", name="priority"),
-        sa.CheckConstraint(f"category IN {CATEGORIES}", name="category"),
-        sa.CheckConstraint(f"category_source IN {CATEGORY_SOURCES}", name="category_source"),
         sa.Index("ix_tickets_status_created_at", "status", "created_at"),
         sa.Index("ix_tickets_category_created_at", "category", "created_at"),
         sa.Index("ix_tickets_assigned_to_created_at", "assigned_to_id", "created_at"),
@@ -39,10 +76,16 @@ class Ticket(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(16), default="OPEN")
-    priority: Mapped[str] = mapped_column(sa.String(8), default="MEDIUM")
-    category: Mapped[str | None] = mapped_column(sa.String(16))
-    category_source: Mapped[str | None] = mapped_column(sa.String(8))
+    status: Mapped[Status] = mapped_column(
+        enum_column_type(Status, name="status", length=16), default=Status.OPEN
+    )
+    priority: Mapped[Priority] = mapped_column(
+        enum_column_type(Priority, name="priority", length=8), default=Priority.MEDIUM
+    )
+    category: Mapped[Category | None] = mapped_column(enum_column_type(Category, name="category", length=16))
+    category_source: Mapped[CategorySource | None] = mapped_column(
+        enum_column_type(CategorySource, name="category_source", length=8)
+    )
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -65,7 +108,6 @@ class TicketEvent(Model):
 
     __tablename__ = "ticket_events"
     __table_args__ = (
-        sa.CheckConstraint(f"kind IN {EVENT_KINDS}", name="kind"),
         sa.Index("ix_ticket_events_ticket_id_created_at", "ticket_id", "created_at"),
         sa.Index("ix_ticket_events_kind_created_at", "kind", "created_at"),
     )
@@ -73,7 +115,7 @@ class TicketEvent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[EventKind] = mapped_column(enum_column_type(EventKind, name="kind", length=16))
     from_value: Mapped[str | None] = mapped_column(sa.String(200))
     to_value: Mapped[str | None] = mapped_column(sa.String(200))
     source: Mapped[str | None] = mapped_column(sa.String(8), comment="For category events: human or model.")

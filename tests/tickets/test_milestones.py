@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from app.demo.seed import seed_tickets
 from app.extensions import db
 from app.tickets.milestones import backfill_milestones
 from app.tickets.models import Ticket
-from app.tickets.seed import seed_tickets
 
 MILESTONES = ("first_resolved_at", "first_response_at", "reopened_at")
 

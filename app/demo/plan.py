@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from app.demo.text import sample_ticket_text
 from app.tickets.models import DONE_STATUSES
-from app.tickets.seed_text import sample_ticket_text
 
 TICKET_COLUMNS = (
     "id",

@@ -4,9 +4,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from app.demo.seed import seed_tickets
 from app.extensions import db
 from app.tickets.models import Ticket
-from app.tickets.seed import seed_tickets
 
 
 @click.command("seed-tickets")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from app.tickets.seed_templates import DETAILS, ISSUES, Issue
-from app.tickets.seed_vocab import SLOTS
+from app.demo.phrases import DETAILS, ISSUES, Issue
+from app.demo.vocab import SLOTS
 
 AMBIGUOUS_RATE = 0.16  # share of texts drawn from a pool shared with another category
 CROSSOVER_RATE = 0.04  # share written like a neighbouring category: people file tickets loosely

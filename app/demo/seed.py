@@ -15,12 +15,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.auth.models import User
-from app.auth.passwords import hash_password
+from app.auth.models import Role, User
+from app.auth.service import create_user
+from app.demo.plan import EVENT_COLUMNS, TICKET_COLUMNS, TicketPlanner
+from app.demo.text import sample_ticket_text
 from app.extensions import Model, db
 from app.tickets.models import Ticket, TicketEvent
-from app.tickets.seed_plan import EVENT_COLUMNS, TICKET_COLUMNS, TicketPlanner
-from app.tickets.seed_text import sample_ticket_text
 from app.timeutil import as_utc, utcnow
 
 __all__ = ["SeedResult", "sample_ticket_text", "seed_tickets"]
@@ -96,22 +96,17 @@ def _write_chunks(
 
 
 def _ensure_users() -> tuple[int, list[int]]:
-    """The demo requester and agent1..agent5, created with an unguessable password if missing."""
-    wanted = {REQUESTER: "requester", **{name: "agent" for name in AGENTS}}
+    """The demo requester and agent1..agent5, created through the auth service with unguessable passwords."""
+    wanted = {REQUESTER: Role.REQUESTER, **{name: Role.AGENT for name in AGENTS}}
     existing = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(wanted)))}
-    password_hash = None
     for username, role in wanted.items():
         if username not in existing:
-            password_hash = password_hash or hash_password(secrets.token_urlsafe(32))
-            existing[username] = User(
+            existing[username] = create_user(
                 username=username,
-                email=f"{username}@example.com",
+                password=secrets.token_urlsafe(32),
                 role=role,
-                is_active=True,
-                password_hash=password_hash,
+                email=f"{username}@example.com",
             )
-            db.session.add(existing[username])
-    db.session.flush()
     agents = [existing[name] for name in AGENTS if existing[name].is_staff and existing[name].is_active]
     if not agents:
         raise RuntimeError(f"None of {', '.join(AGENTS)} is an active agent or admin to assign tickets to.")

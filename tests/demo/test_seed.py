@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import User
+from app.demo.seed import AGENTS, SeedResult, sample_ticket_text, seed_tickets
 from app.extensions import db
 from app.tickets.models import CATEGORIES, DONE_STATUSES, PRIORITIES, STATUSES, Ticket, TicketEvent
-from app.tickets.seed import AGENTS, SeedResult, sample_ticket_text, seed_tickets
 from app.tickets.workflow import TRANSITIONS
 from app.timeutil import as_utc
 
