@@ -16,7 +16,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import command_env, free_port, run, wait_for  # noqa: E402
+from devtools.processes import command_env, free_port, run, wait_for  # noqa: E402 - after sys.path
 
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "benchmark passphrase"

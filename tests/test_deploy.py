@@ -12,7 +12,9 @@ import yaml
 
 from tests.helpers import ROOT, command_env, free_port, run, scratch_postgres, wait_for
 
-CONFIG_NAMES = set(re.findall(r'\bs\.(?:text|integer|number|flag)\("([A-Z0-9_]+)"', (ROOT / "app/config.py").read_text()))
+CONFIG_NAMES = set(
+    re.findall(r'\bs\.(?:text|integer|number|flag)\("([A-Z0-9_]+)"', (ROOT / "app/config.py").read_text())
+)
 
 
 def _example_names() -> set[str]:
