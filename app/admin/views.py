@@ -144,6 +144,7 @@ class UserEditForm(SecureForm):
 
 class UserView(SecureModelView):
     can_delete = False  # deactivate instead: users own tickets and history
+    edit_template = "admin_ui/user_edit.html"
     column_list = ("username", "email", "role", "is_active", "created_at")
     column_labels = {"is_active": "Active", "created_at": "Created"}
     column_searchable_list = ("username", "email")

@@ -153,3 +153,10 @@ def test_revoking_tokens_cuts_api_access(admin_client, agent, requester, auth, c
         assert client.get("/api/users/me/", headers=headers).status_code == 401
     revoked = admin_client.get("/admin/api_token/?flt0_0=0").get_data(as_text=True)
     assert listed(revoked, "name") == ["test"] * 2
+
+
+def test_the_edit_page_says_whose_account_it_is(admin_client, make_user):
+    user = make_user(username="margherita", role="agent")
+    html = admin_client.get(f"/admin/user/edit/?id={user.id}").get_data(as_text=True)
+    heading = re.search(r'<h2[^>]*id="editing-user"[^>]*>(.*?)</h2>', html, re.S)
+    assert heading and "margherita" in heading.group(1) and "agent" in heading.group(1)
