@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from mlflow import MlflowClient
 
 from app.ml.locking import training_lock
@@ -126,12 +127,8 @@ def test_file_lock_excludes_a_second_holder_on_sqlite(app, tmp_path):
     from app.ml.locking import _file_lock
 
     other = Flask("lockcheck", instance_path=str(tmp_path))
-    with other.app_context(), _file_lock():
-        try:
-            with _file_lock():
-                raise AssertionError("second holder got the lock")
-        except Conflict:
-            pass
+    with other.app_context(), _file_lock(), pytest.raises(Conflict), _file_lock():
+        raise AssertionError("second holder got the lock")
     with other.app_context(), _file_lock():
         pass  # released
 
