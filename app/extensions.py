@@ -44,3 +44,8 @@ def enum_column_type(enum: type[StrEnum], *, name: str, length: int) -> Enum:
         length=length,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+def is_postgresql() -> bool:
+    """Whether the session talks to PostgreSQL (else the embedded SQLite): the one dialect check."""
+    return db.session.get_bind().dialect.name == "postgresql"
