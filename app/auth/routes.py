@@ -20,7 +20,7 @@ class Tokens(MethodView):
         return service.list_tokens(user=current_user())
 
     @auth_required(basic_only=True)
-    @idempotent
+    @idempotent(withhold=("token",))
     @blp.arguments(TokenCreateSchema, required=False)
     @blp.response(201, NewTokenSchema)
     @blp.doc(security=[{"basicAuth": []}])

@@ -39,8 +39,16 @@ def _key() -> str | None:
     return key
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Honour Idempotency-Key: claim it in the view's transaction, store a 2xx answer, replay it later."""
+def idempotent(
+    view: Callable[..., Any] | None = None, *, withhold: tuple[str, ...] = ()
+) -> Callable[..., Any]:
+    """Honour Idempotency-Key: claim it in the view's transaction, store a 2xx answer, replay it later.
+
+    `withhold` names top-level JSON fields (secrets shown only once) that are not stored, so a replay
+    answers without them rather than keeping a secret in clear for a day.
+    """
+    if view is None:
+        return lambda inner: idempotent(inner, withhold=withhold)
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -57,7 +65,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             db.session.rollback()  # releases the claim unless the view already committed its work
             raise
         if 200 <= response.status_code < 300:
-            service.store(row, response)
+            service.store(row, response, withhold=withhold)
         else:
             db.session.rollback()
         return response

@@ -100,10 +100,17 @@ def is_claim(row: IdempotencyKey) -> bool:
     return row.status_code is None
 
 
-def store(row: IdempotencyKey, response: Response) -> None:
-    """Keep a successful answer for replay; commit it."""
+def _kept_body(response: Response, withhold: tuple[str, ...]) -> str:
+    body = response.get_data(as_text=True)
+    if not withhold or not response.is_json or not isinstance(data := response.get_json(), dict):
+        return body
+    return json.dumps({k: v for k, v in data.items() if k not in withhold})
+
+
+def store(row: IdempotencyKey, response: Response, *, withhold: tuple[str, ...] = ()) -> None:
+    """Keep a successful answer (minus the withheld fields) for replay; commit it."""
     row.status_code = response.status_code
-    row.response_body = response.get_data(as_text=True)
+    row.response_body = _kept_body(response, withhold)
     row.response_headers = {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}
     db.session.commit()
 
