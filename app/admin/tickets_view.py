@@ -137,7 +137,8 @@ class TicketView(SecureModelView):
         return self.run_service(lambda: create_from_form(actor=admin_user(), data=form.data))
 
     def update_model(self, form: TicketForm, model: Ticket) -> bool:
-        based_on = based_on_version(form.version.data)
+        # raw_data, not data: a post without the field must not fall back to the ticket's current version.
+        based_on = based_on_version(next(iter(form.version.raw_data or []), None))
         return bool(
             self.run_service(
                 lambda: apply_form(actor=admin_user(), ticket_id=model.id, based_on=based_on, data=form.data)
