@@ -9,10 +9,17 @@ from app.errors import DomainError
 
 
 def refuse_oversized_body() -> None:
-    """413 from the Content-Length alone; bodies without one are cut off by Werkzeug as they are read."""
+    """413 from the Content-Length alone, or for a chunked body once it passes the limit."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit is not None and (request.content_length or 0) > limit:
+    if limit is None:
+        return
+    if (request.content_length or 0) > limit:
         raise RequestEntityTooLarge(f"The request body may be at most {limit} bytes.")
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        # A chunked body: Werkzeug's parsers stop quietly at the limit, so read it here and refuse the rest.
+        request.get_data(cache=True)
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge(f"The request body may be at most {limit} bytes.")
 
 
 def refuse_deep_json() -> None:

@@ -14,9 +14,6 @@ from tests.admin.conftest import csrf_token
 VERSION_INPUT = re.compile(
     r'<input[^>]*name="version"[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*name="version"'
 )
-FIELD = re.compile(
-    r'<(?:input|textarea)[^>]*name="(title|description)"[^>]*?(?:value="([^"]*)")?[^>]*>([^<]*)'
-)
 
 
 def _open_form(client, ticket_id: int) -> dict[str, str]:
