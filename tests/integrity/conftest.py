@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.tickets.models import Ticket, TicketEvent
+from tests.admin.conftest import admin_client  # noqa: F401 - the fixture, for the admin-site tests here
 
 
 def race(app, calls: list[Callable[[Any], Any]], timeout: float = 30) -> list[Any]:

@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-from tests.admin.conftest import admin_client  # noqa: F401 - fixture
 from tests.factories import PASSWORD
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
