@@ -37,7 +37,8 @@ def test_no_request_gets_a_5xx(app, bearer):
         def call(case) -> None:
             response = case.call(headers=bearer)
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}")
+                where = f"{case.method} {case.formatted_path}"
+                failures.append(f"{where}: {response.status_code} {response.text[:300]}")
 
         call()
     assert failures == []
