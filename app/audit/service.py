@@ -12,6 +12,15 @@ from app.errors import NotFound
 from app.extensions import db
 
 
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def row_snapshot(obj: Any) -> dict[str, Any]:
+    """A mapped object's column values as plain JSON values (datetimes as ISO 8601)."""
+    return {attr.key: _plain(getattr(obj, attr.key)) for attr in sa.inspect(type(obj)).column_attrs}
+
+
 def record_deletion(*, kind: str, object_id: int, actor: User, snapshot: dict[str, Any]) -> Deletion:
     """Add the audit row to the deleting transaction (the caller commits)."""
     row = Deletion(kind=kind, object_id=object_id, deleted_by_id=actor.id, snapshot=snapshot)

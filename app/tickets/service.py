@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit.service import record_deletion
+from app.audit.service import record_deletion, row_snapshot
 from app.auth.models import STAFF_ROLES, User
 from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.extensions import db
@@ -207,23 +207,11 @@ def delete_ticket(*, user: User, ticket: Ticket) -> None:
     if user.role != "admin":
         raise Forbidden("Only admins can delete tickets.")
     events = _events_of(ticket.id)
-    record_deletion(kind="ticket", object_id=ticket.id, actor=user, snapshot=snapshot(ticket, events))
+    snapshot = {**row_snapshot(ticket), "events": [row_snapshot(event) for event in events]}
+    record_deletion(kind="ticket", object_id=ticket.id, actor=user, snapshot=snapshot)
     db.session.execute(sa.delete(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
     db.session.delete(ticket)
     _finish(commit=True)
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def snapshot(ticket: Ticket, events: list[TicketEvent]) -> dict[str, Any]:
-    """The ticket's columns and its events as plain JSON values."""
-    row = {c.key: _plain(getattr(ticket, c.key)) for c in sa.inspect(Ticket).column_attrs}
-    history = [
-        {c.key: _plain(getattr(e, c.key)) for c in sa.inspect(TicketEvent).column_attrs} for e in events
-    ]
-    return {**row, "events": history}
 
 
 def _events_of(ticket_id: int) -> list[TicketEvent]:
