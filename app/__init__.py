@@ -20,6 +20,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_extensions(app)
     register_converters(app)
     register_errorhandlers(app)
+    register_request_guards(app)
     register_blueprints(app)
     register_commands(app)
     register_features(app)
@@ -49,10 +50,18 @@ def register_errorhandlers(app: Flask) -> None:
     register_error_handlers(app)
 
 
+def register_request_guards(app: Flask) -> None:
+    """Refuse oversized and too deeply nested bodies before anything parses them."""
+    from app.request_guards import register_request_guards as register
+
+    register(app)
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount the API blueprints and the docs assets."""
     from app import health
     from app.analytics.routes import blp as analytics_blp
+    from app.audit.routes import blp as audit_blp
     from app.auth.routes import blp as auth_blp
     from app.docs import register_docs
     from app.extensions import api
@@ -60,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from app.ml.routes import tickets_blp as ml_tickets_blp
     from app.tickets.routes import blp as tickets_blp
 
-    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp):
+    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp, audit_blp):
         api.register_blueprint(blp)
     register_docs(app)
 

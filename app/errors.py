@@ -41,6 +41,12 @@ class Conflict(DomainError):
     code = 409
 
 
+class PreconditionFailed(DomainError):
+    """The resource changed since the client (or form) read it; nothing was written."""
+
+    code = 412
+
+
 class InvalidTransition(Conflict):
     """A workflow transition that the current status does not allow."""
 

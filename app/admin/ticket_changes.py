@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.auth.models import User
-from app.extensions import db
+from app.errors import PreconditionFailed
 from app.tickets import service
 from app.tickets.models import Ticket
 from app.tickets.workflow import check_transition
@@ -26,12 +26,32 @@ def create_from_form(*, actor: User, data: dict[str, Any]) -> Ticket:
     return service.create_ticket(user=actor, data=payload)
 
 
-def apply_form(*, actor: User, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+CHANGED_MEANWHILE = (
+    "Ticket {id} was changed by someone else after you opened this form (it is now at version {now}, "
+    "the form was based on version {based_on}). Nothing was saved: "
+    "reload the ticket and make your change again."
+)
+
+
+def based_on_version(value: Any) -> int | None:
+    """The hidden version field as an int, None when missing or garbled."""
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def apply_form(*, actor: User, ticket_id: int, based_on: int | None, data: dict[str, Any]) -> Ticket:
     """Apply an edit form (fields, assignee, then status) through the services in one transaction.
 
-    The workflow is checked up front so a refused status change fails before anything is flushed;
-    any domain error rolls the whole form back.
+    The ticket is locked and must still be at the version the form was based on, so an admin never
+    overwrites a change made meanwhile; then only the fields the admin changed are written. The workflow
+    is checked up front so a refused status change fails before anything is flushed; any domain error
+    rolls the whole form back.
     """
+    ticket = service.get_ticket(user=actor, ticket_id=ticket_id, for_update=True)
+    if based_on != ticket.version:
+        raise PreconditionFailed(
+            CHANGED_MEANWHILE.format(id=ticket.id, now=ticket.version, based_on=based_on)
+        )
     status = data.get("status") or ticket.status
     if status != ticket.status:
         check_transition(ticket.status, status)
@@ -42,5 +62,5 @@ def apply_form(*, actor: User, ticket: Ticket, data: dict[str, Any]) -> Ticket:
         service.update_ticket(user=actor, ticket=ticket, changes=changes, commit=False)
     if status != ticket.status:
         service.transition_ticket(user=actor, ticket=ticket, status=status, commit=False)
-    db.session.commit()
+    service.save_changes()
     return ticket

@@ -14,12 +14,12 @@ from flask_admin.contrib.sqla.filters import (
     FilterEqual,
 )
 from flask_admin.form import SecureForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.admin.auth import admin_user
-from app.admin.ticket_changes import apply_form, create_from_form
+from app.admin.ticket_changes import apply_form, based_on_version, create_from_form
 from app.admin.views import IdEqualFilter, SecureModelView, choices, select_choices, username_formatter
 from app.auth.models import STAFF_ROLES, User
 from app.extensions import db
@@ -72,6 +72,8 @@ class TicketForm(SecureForm):
     )
     # Choices are the current staff users, filled in each time the form is built (see TicketView).
     assigned_to_id = SelectField("Assignee", coerce=optional_id, choices=[])
+    # The ticket version the form shows; saving is refused if the ticket has moved on since.
+    version = HiddenField()
 
 
 class TicketView(SecureModelView):
@@ -135,10 +137,23 @@ class TicketView(SecureModelView):
         return self.run_service(lambda: create_from_form(actor=admin_user(), data=form.data))
 
     def update_model(self, form: TicketForm, model: Ticket) -> bool:
-        return bool(self.run_service(lambda: apply_form(actor=admin_user(), ticket=model, data=form.data)))
+        # raw_data, not data: a post without the field must not fall back to the ticket's current version.
+        based_on = based_on_version(next(iter(form.version.raw_data or []), None))
+        return bool(
+            self.run_service(
+                lambda: apply_form(actor=admin_user(), ticket_id=model.id, based_on=based_on, data=form.data)
+            )
+        )
 
     def delete_model(self, model: Ticket) -> bool:
-        return self.run_service(lambda: service.delete_ticket(user=admin_user(), ticket=model) or True)
+        return self.run_service(lambda: self._delete(model.id) or True)
+
+    @staticmethod
+    def _delete(ticket_id: int) -> None:
+        actor = admin_user()
+        service.delete_ticket(
+            user=actor, ticket=service.get_ticket(user=actor, ticket_id=ticket_id, for_update=True)
+        )
 
     def on_form_prefill(self, form: TicketForm, id: Any) -> None:
         # The select shows "(none)" for an unlabelled ticket rather than the text "None".

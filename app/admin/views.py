@@ -23,7 +23,7 @@ from app.auth.models import ROLES, ApiToken, User
 from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.errors import DomainError, InvalidTransition
 from app.extensions import db
-from app.fields import MAX_ID
+from app.fields import is_id
 from app.tickets.models import CATEGORY_SOURCES, EVENT_KINDS, TicketEvent
 from app.timeutil import as_utc
 
@@ -69,10 +69,9 @@ class IdEqualFilter(IntEqualFilter):
     """An id filter that ignores values the INTEGER key cannot hold, as it ignores non-numbers."""
 
     def clean(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= MAX_ID:
+        if not is_id(value):
             raise ValueError(f"{value} is not an id")
-        return number
+        return int(value)
 
 
 class SecureModelView(AdminAccess, ModelView):
@@ -95,7 +94,7 @@ class SecureModelView(AdminAccess, ModelView):
 
     def get_one(self, id: str) -> Any:
         # An id the INTEGER key cannot hold is simply not there (Flask-Admin then says so).
-        if not str(id).isdigit() or int(id) > MAX_ID:
+        if not is_id(str(id)):
             return None
         return super().get_one(id)
 

@@ -12,6 +12,10 @@ from app.timeutil import utcnow
 DEFAULT_DAYS = 30
 MAX_DAYS = 3650
 INTERVALS = ("day", "week", "month")
+# Periods reach up to a month past the window's ends; keeping windows inside these bounds keeps that
+# arithmetic inside the range of datetime (year 1 to 9999).
+EARLIEST, LATEST = datetime(2, 1, 1, tzinfo=UTC), datetime(9998, 12, 31, tzinfo=UTC)
+OUT_OF_RANGE = f"Must lie between {EARLIEST.date()} and {LATEST.date()}."
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,13 @@ def resolve_window(
     if start is None:
         return Window(start=now - timedelta(days=days or default_days), end=now)
     start_at = _midnight(start) if not isinstance(start, datetime) else start
+    if not EARLIEST <= start_at <= LATEST:
+        raise ValidationFailed("from is out of range.", errors={"from": [OUT_OF_RANGE]})
     # A plain date `to` is inclusive: the window runs to the end of that whole (UTC) day.
-    end_at = _midnight(end) + timedelta(days=1) if not isinstance(end, datetime) else end
+    end_at = _midnight(end) if not isinstance(end, datetime) else end
+    if not EARLIEST <= end_at <= LATEST:
+        raise ValidationFailed("to is out of range.", errors={"to": [OUT_OF_RANGE]})
+    end_at += timedelta(days=0 if isinstance(end, datetime) else 1)
     # Compared as given: a date `to` stands for its whole day, so from may fall on that same day.
     if start_at > end_at or (not isinstance(end, datetime) and start_at.date() > end):
         raise ValidationFailed("from must not be after to.", errors={"from": ["After to."]})

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from app.auth import service
 from app.auth.current import auth_required, current_user
 from app.auth.schemas import NewTokenSchema, TokenCreateSchema, TokenSchema, UserSchema
+from app.idempotency.decorator import idempotent
 
 blp = Blueprint("auth", __name__, url_prefix="/api", description="Users and API tokens")
 
@@ -19,6 +20,7 @@ class Tokens(MethodView):
         return service.list_tokens(user=current_user())
 
     @auth_required(basic_only=True)
+    @idempotent(withhold=("token",))
     @blp.arguments(TokenCreateSchema, required=False)
     @blp.response(201, NewTokenSchema)
     @blp.doc(security=[{"basicAuth": []}])

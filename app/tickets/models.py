@@ -95,6 +95,11 @@ class Ticket(Model):
     first_resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     first_response_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     reopened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Bumped by every ORM update, which is conditional on it (UPDATE ... WHERE version = :read): see the
+    # mapper arguments below. The ETag derives from it; bulk loads get 1 from the server default.
+    version: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined", innerjoin=True)
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id], lazy="joined")

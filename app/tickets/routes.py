@@ -8,8 +8,10 @@ from flask import request, url_for
 from flask.views import MethodView
 
 from app.auth.current import auth_required, current_user
+from app.idempotency.decorator import idempotent
 from app.pagination import Blueprint
 from app.tickets import service
+from app.tickets.models import Ticket
 from app.tickets.query import TicketFilters
 from app.tickets.schemas import (
     AssignSchema,
@@ -30,16 +32,28 @@ blp = Blueprint(
 )
 
 
-def _load(ticket_id: int):
-    return service.get_ticket(user=current_user(), ticket_id=ticket_id)
+def _load(ticket_id: int, *, for_update: bool = False) -> Ticket:
+    return service.get_ticket(user=current_user(), ticket_id=ticket_id, for_update=for_update)
 
 
-def _check_optional_etag(ticket) -> None:
-    """Honour If-Match on POST actions when the client sends it (optimistic concurrency)."""
+def _etag_data(ticket: Ticket) -> dict[str, int]:
+    # The version changes with every write, so the ETag does too, and only then.
+    return {"id": ticket.id, "version": ticket.version}
+
+
+def _load_checked(ticket_id: int) -> Ticket:
+    """Lock the ticket, then check If-Match against the state a concurrent writer may just have left."""
+    ticket = _load(ticket_id, for_update=True)
     if request.if_match:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            blp.check_etag(ticket, TicketSchema)
+            warnings.simplefilter("ignore")  # flask-smorest warns when checking on POST
+            blp.check_etag(_etag_data(ticket))
+    return ticket
+
+
+def _tagged(ticket: Ticket) -> Ticket:
+    blp.set_etag(_etag_data(ticket))
+    return ticket
 
 
 @blp.route("/")
@@ -60,6 +74,7 @@ class Tickets(MethodView):
         pagination_parameters.item_count = total
         return items
 
+    @idempotent
     @blp.arguments(TicketCreateSchema)
     @blp.response(201, TicketSchema)
     def post(self, data):
@@ -76,33 +91,29 @@ class TicketById(MethodView):
     @blp.response(200, TicketSchema)
     def get(self, ticket_id):
         """Get a ticket"""
-        return _load(ticket_id)
+        return _tagged(_load(ticket_id))
 
     @blp.etag
     @blp.arguments(TicketUpdateSchema)
     @blp.response(200, TicketSchema)
     def put(self, data, ticket_id):
         """Replace a ticket's editable fields (requires If-Match)"""
-        ticket = _load(ticket_id)
-        blp.check_etag(ticket, TicketSchema)
-        return service.update_ticket(user=current_user(), ticket=ticket, changes=data)
+        ticket = _load_checked(ticket_id)
+        return _tagged(service.update_ticket(user=current_user(), ticket=ticket, changes=data))
 
     @blp.etag
     @blp.arguments(TicketPatchSchema(partial=True))
     @blp.response(200, TicketSchema)
     def patch(self, data, ticket_id):
         """Update some of a ticket's editable fields (requires If-Match)"""
-        ticket = _load(ticket_id)
-        blp.check_etag(ticket, TicketSchema)
-        return service.update_ticket(user=current_user(), ticket=ticket, changes=data)
+        ticket = _load_checked(ticket_id)
+        return _tagged(service.update_ticket(user=current_user(), ticket=ticket, changes=data))
 
     @blp.etag
     @blp.response(204)
     def delete(self, ticket_id):
         """Delete a ticket (admin; requires If-Match)"""
-        ticket = _load(ticket_id)
-        blp.check_etag(ticket, TicketSchema)
-        service.delete_ticket(user=current_user(), ticket=ticket)
+        service.delete_ticket(user=current_user(), ticket=_load_checked(ticket_id))
 
 
 @blp.route("/<int:ticket_id>/assign/")
@@ -114,9 +125,10 @@ class TicketAssign(MethodView):
     @blp.response(200, TicketSchema)
     def post(self, data, ticket_id):
         """Assign a ticket to an agent or admin, or unassign it"""
-        ticket = _load(ticket_id)
-        _check_optional_etag(ticket)
-        return service.assign_ticket(user=current_user(), ticket=ticket, assignee_id=data["assigned_to"])
+        ticket = _load_checked(ticket_id)
+        return _tagged(
+            service.assign_ticket(user=current_user(), ticket=ticket, assignee_id=data["assigned_to"])
+        )
 
 
 @blp.route("/<int:ticket_id>/transition/")
@@ -128,9 +140,8 @@ class TicketTransition(MethodView):
     @blp.response(200, TicketSchema)
     def post(self, data, ticket_id):
         """Move a ticket to another status, following the workflow"""
-        ticket = _load(ticket_id)
-        _check_optional_etag(ticket)
-        return service.transition_ticket(user=current_user(), ticket=ticket, status=data["status"])
+        ticket = _load_checked(ticket_id)
+        return _tagged(service.transition_ticket(user=current_user(), ticket=ticket, status=data["status"]))
 
 
 @blp.route("/<int:ticket_id>/events/")

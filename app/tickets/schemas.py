@@ -26,6 +26,9 @@ class TicketSchema(Schema):
     created_at = UTCDateTime(dump_only=True)
     updated_at = UTCDateTime(dump_only=True)
     resolved_at = UTCDateTime(dump_only=True, allow_none=True)
+    version = fields.Integer(
+        dump_only=True, metadata={"description": "Increases with every change; the ETag derives from it."}
+    )
 
 
 class _TextFields(Schema):

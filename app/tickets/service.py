@@ -6,9 +6,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit.service import record_deletion, row_snapshot
 from app.auth.models import STAFF_ROLES, User
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.extensions import db
 from app.tickets.milestones import note_event
 from app.tickets.models import Ticket, TicketEvent
@@ -18,6 +20,9 @@ from app.tickets.workflow import check_transition, resolved_at_after
 from app.timeutil import utcnow
 
 REQUESTER_FIELDS = {"title", "description", "priority"}
+CHANGED_MEANWHILE = (
+    "The ticket was changed by someone else meanwhile; nothing was saved. Read it again and retry."
+)
 
 
 def _visible(user: User) -> sa.Select:
@@ -59,9 +64,16 @@ def list_tickets(
     return list(db.session.scalars(query.limit(page_size).offset(offset)).unique()), total
 
 
-def get_ticket(*, user: User, ticket_id: int) -> Ticket:
-    """A ticket the user may see; others' tickets are NotFound so existence does not leak."""
-    ticket = db.session.scalar(_visible(user).where(Ticket.id == ticket_id))
+def get_ticket(*, user: User, ticket_id: int, for_update: bool = False) -> Ticket:
+    """A ticket the user may see; others' tickets are NotFound so existence does not leak.
+
+    for_update locks the row until the transaction ends (PostgreSQL; SQLite serialises writers anyway)
+    and rereads it, so checks made before a write see any change a concurrent writer committed.
+    """
+    query = _visible(user).where(Ticket.id == ticket_id)
+    if for_update:
+        query = query.with_for_update(of=Ticket).execution_options(populate_existing=True)
+    ticket = db.session.scalar(query)
     if ticket is None:
         raise NotFound(f"Ticket {ticket_id} not found.")
     return ticket
@@ -114,10 +126,19 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
 
 def _finish(commit: bool) -> None:
     # commit=False lets a caller (the admin form) group several changes into one transaction.
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    try:
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
+    except StaleDataError as exc:  # the UPDATE ... WHERE version = :read matched no row
+        db.session.rollback()
+        raise PreconditionFailed(CHANGED_MEANWHILE) from exc
+
+
+def save_changes() -> None:
+    """Commit changes grouped with commit=False; a concurrent change in between is PreconditionFailed."""
+    _finish(commit=True)
 
 
 def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit: bool = True) -> Ticket:
@@ -182,16 +203,22 @@ def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool =
 
 
 def delete_ticket(*, user: User, ticket: Ticket) -> None:
-    """Delete a ticket and its history (admins only)."""
+    """Delete a ticket and its history (admins only), keeping both in the deletion audit."""
     if user.role != "admin":
         raise Forbidden("Only admins can delete tickets.")
+    events = _events_of(ticket.id)
+    snapshot = {**row_snapshot(ticket), "events": [row_snapshot(event) for event in events]}
+    record_deletion(kind="ticket", object_id=ticket.id, actor=user, snapshot=snapshot)
     db.session.execute(sa.delete(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
     db.session.delete(ticket)
-    db.session.commit()
+    _finish(commit=True)
+
+
+def _events_of(ticket_id: int) -> list[TicketEvent]:
+    query = sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+    return list(db.session.scalars(query.order_by(TicketEvent.created_at, TicketEvent.id)))
 
 
 def ticket_events(*, user: User, ticket_id: int) -> list[TicketEvent]:
     """A ticket's history, oldest first."""
-    ticket = get_ticket(user=user, ticket_id=ticket_id)
-    query = sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-    return list(db.session.scalars(query.order_by(TicketEvent.created_at, TicketEvent.id)))
+    return _events_of(get_ticket(user=user, ticket_id=ticket_id).id)

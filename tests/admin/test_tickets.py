@@ -50,6 +50,7 @@ def edit_form(ticket: Ticket, **changes) -> dict:
         "priority": ticket.priority,
         "category": ticket.category or "",
         "assigned_to_id": str(ticket.assigned_to_id) if ticket.assigned_to_id else "",
+        "version": str(ticket.version),  # the hidden field: the version the form was based on
     }
     return {**form, **changes}
 

@@ -187,6 +187,30 @@ def test_cli_seeds_and_reports(runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 60
 
 
+def test_cli_adds_by_default_and_replaces_only_when_asked(runner, make_ticket):
+    kept = make_ticket(title="A real customer's ticket")
+    added = runner.invoke(args=["seed-tickets", "--n", "5"])
+    assert added.exit_code == 0, added.output
+    assert db.session.get(Ticket, kept.id) is not None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 6
+    replaced = runner.invoke(args=["seed-tickets", "--n", "5", "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 5
+    assert db.session.scalar(sa.select(sa.func.count()).where(Ticket.title == kept.title)) == 0
+
+
+def test_cli_refuses_to_replace_in_production(app, runner, make_ticket):
+    make_ticket()
+    app.config["APP_ENV"] = "production"
+    try:
+        refused = runner.invoke(args=["seed-tickets", "--n", "5", "--replace"])
+    finally:
+        app.config["APP_ENV"] = "testing"
+    assert refused.exit_code != 0
+    assert "refused when APP_ENV=production" in refused.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+
+
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_texts_do_not_give_the_category_away(category):
     rng = random.Random(11)

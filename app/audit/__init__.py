@@ -1,0 +1,1 @@
+"""The deletion audit: what was deleted, by whom and when, readable by admins."""

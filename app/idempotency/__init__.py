@@ -1,0 +1,1 @@
+"""Idempotency-Key for POSTs that create things: a retry replays the first answer and creates nothing."""
