@@ -101,8 +101,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = s.flag("SESSION_COOKIE_SECURE", self.APP_ENV == "production")
         self.TESTING = self.APP_ENV == "testing"
         # Request bodies above this many bytes get 413 before anything reads them (Werkzeug enforces it too).
-        self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
-        self.IDEMPOTENCY_KEY_TTL_HOURS = float(env("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
+        self.MAX_CONTENT_LENGTH = s.integer("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.IDEMPOTENCY_KEY_TTL_HOURS = s.number("IDEMPOTENCY_KEY_TTL_HOURS", 24.0)
 
     def validate(self) -> None:
         """Refuse settings that would be unsafe in production."""
