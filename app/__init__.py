@@ -17,13 +17,33 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(API_SETTINGS)
     app.config.from_object(config)
     app.url_map.strict_slashes = False
+    register_logging(app)
     register_extensions(app)
+    register_security(app)
     register_converters(app)
     register_errorhandlers(app)
     register_blueprints(app)
     register_commands(app)
     register_features(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """Request ids, one log line per request and the root log handler (first, so it sees every request)."""
+    from app.request_log import register_logging as register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers, throttling and the /metrics endpoint."""
+    from app.metrics import register_metrics
+    from app.security_headers import register_security_headers
+    from app.throttling import register_throttling
+
+    register_security_headers(app)
+    register_throttling(app)
+    register_metrics(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-secret-key"  # noqa: S105 - refused in production
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -62,13 +64,33 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.APP_ENV == "production")
         self.TESTING = self.APP_ENV == "testing"
+        self._operations(env)
+
+    def _operations(self, env: Any) -> None:
+        """Throttling, logging, metrics and proxy settings."""
+        self.REDIS_URL = env("REDIS_URL") or None
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "tia")
+        self.AUTH_FAILURE_LIMIT_PER_USERNAME = env("AUTH_FAILURE_LIMIT_PER_USERNAME", "10/15 minutes")
+        self.AUTH_FAILURE_LIMIT_PER_ADDRESS = env("AUTH_FAILURE_LIMIT_PER_ADDRESS", "50/15 minutes")
+        self.RATELIMIT_TRAIN = env("RATELIMIT_TRAIN", "10/hour")
+        self.RATELIMIT_PREDICT = env("RATELIMIT_PREDICT", "120/minute")
+        self.RATELIMIT_SIMILAR = env("RATELIMIT_SIMILAR", "120/minute")
+        self.TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
+        self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
+        self.LOG_FORMAT = env("LOG_FORMAT", "json" if self.APP_ENV == "production" else "text")
+        self.HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
+        self.METRICS_ALLOW_IPS = [ip.strip() for ip in env("METRICS_ALLOW_IPS", "").split(",") if ip.strip()]
 
     def validate(self) -> None:
         """Refuse settings that would be unsafe in production."""
-        if self.APP_ENV == "production" and self.SECRET_KEY in ("", DEV_SECRET_KEY):
+        weak = self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY.encode()) < MIN_SECRET_KEY_BYTES
+        if self.APP_ENV == "production" and weak:
             raise ConfigError(
-                "SECRET_KEY must be set to a long random value when APP_ENV=production "
-                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+                f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_BYTES} bytes when "
+                "APP_ENV=production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
         if self.APP_ENV not in ("development", "production", "testing"):
             raise ConfigError(f"APP_ENV must be development, production or testing, not {self.APP_ENV!r}.")
@@ -99,7 +121,8 @@ API_SETTINGS = {
     "OPENAPI_SWAGGER_UI_PATH": "docs/",
     # Swagger UI's assets are served by the app itself (see app/docs.py): no CDN, works offline.
     "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
-    "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": True},
+    # Never keep Basic credentials in the browser's local storage.
+    "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": False},
     "API_SPEC_OPTIONS": {
         "components": {
             "securitySchemes": {

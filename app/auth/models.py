@@ -24,6 +24,8 @@ class User(Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16), default="requester")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Admin sessions carry the generation they started in; bumping it ends them all (logout, new password).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
