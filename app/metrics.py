@@ -24,7 +24,9 @@ from prometheus_client import (
 
 from app.errors import Forbidden, Unauthorized
 
-REQUESTS = Counter("http_requests_total", "HTTP requests by endpoint and status.", ["method", "endpoint", "status"])
+REQUESTS = Counter(
+    "http_requests_total", "HTTP requests by endpoint and status.", ["method", "endpoint", "status"]
+)
 LATENCY = Histogram(
     "http_request_duration_seconds",
     "HTTP request latency by endpoint and status.",

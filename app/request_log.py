@@ -1,4 +1,4 @@
-"""Request ids and logging: one line per request (JSON in production), request id on every line, no secrets."""
+"""Request ids and logging: one line per request, the request id on every line, no secrets."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed only when it is short and plain, so it cannot forge or flood log lines.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 HANDLER_NAME = "ticket-intelligence"
+TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "user_id")
 
 access_log = logging.getLogger("app.access")
@@ -104,7 +105,7 @@ def _handler(app: Flask) -> logging.Handler:
     if config["LOG_FORMAT"] == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     return handler
 
 
@@ -118,4 +119,3 @@ def register_logging(app: Flask) -> None:
     app.logger.removeHandler(default_handler)  # records propagate to the root handler instead
     app.before_request(_start_request)
     app.after_request(_finish_request)
-

@@ -38,5 +38,5 @@ def _add_headers(response: Response) -> Response:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Send nosniff everywhere, CSP and X-Frame-Options on the admin site and Swagger UI, HSTS in production."""
+    """nosniff everywhere, CSP and X-Frame-Options on the admin site and Swagger UI, HSTS in production."""
     app.after_request(_add_headers)

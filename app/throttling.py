@@ -109,7 +109,7 @@ def _ietf_headers(response: Response) -> Response:
 
 
 def register_throttling(app: Flask) -> None:
-    """Bind a Limiter to the app (storage from RATELIMIT_STORAGE_URI) and answer 429 in the one error shape."""
+    """Bind a Limiter (storage from RATELIMIT_STORAGE_URI) to the app; answer 429 in the one error shape."""
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
