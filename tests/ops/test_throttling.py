@@ -9,6 +9,7 @@ import redis
 
 from app import create_app
 from app import config as app_config
+from app.extensions import db
 from tests.admin.conftest import csrf_token
 from tests.auth.test_auth import basic
 from tests.factories import PASSWORD
@@ -102,7 +103,10 @@ def _redis_app(prefix: str):
     config.RATELIMIT_STORAGE_URI = REDIS_URL
     config.RATELIMIT_KEY_PREFIX = prefix
     config.AUTH_FAILURE_LIMIT_PER_USERNAME = "4/15 minutes"
-    return create_app(config)
+    instance = create_app(config)
+    with instance.app_context():
+        db.create_all()  # a no-op on the shared PostgreSQL test database; needed for sqlite:// in memory
+    return instance
 
 
 def test_limits_hold_across_two_app_instances_on_redis(app, agent):
@@ -124,6 +128,4 @@ def test_limits_hold_across_two_app_instances_on_redis(app, agent):
             connection.delete(*keys)
         for instance in (first, second):
             with instance.app_context():
-                from app.extensions import db
-
                 db.engine.dispose()
