@@ -7,8 +7,8 @@ import uuid
 import pytest
 import redis
 
-from app import create_app
 from app import config as app_config
+from app import create_app
 from app.extensions import db
 from tests.admin.conftest import csrf_token
 from tests.auth.test_auth import basic
@@ -70,7 +70,9 @@ def test_token_creation_is_throttled(client, agent, limits):
 
 def _admin_login(client, username, password):
     token = csrf_token(client.get("/admin/login/").get_data(as_text=True))
-    return client.post("/admin/login/", data={"username": username, "password": password, "csrf_token": token})
+    return client.post(
+        "/admin/login/", data={"username": username, "password": password, "csrf_token": token}
+    )
 
 
 def test_admin_login_is_throttled(app, admin, limits):
@@ -83,7 +85,9 @@ def test_admin_login_is_throttled(app, admin, limits):
     assert "Too many requests" in refused.get_data(as_text=True)
 
 
-def test_free_text_prediction_is_limited_per_user_with_ratelimit_headers(client, agent, requester, auth, limits):
+def test_free_text_prediction_is_limited_per_user_with_ratelimit_headers(
+    client, agent, requester, auth, limits
+):
     body = {"title": "Charged twice", "description": "Two payments on my card."}
     headers = auth(agent)
     first = client.post("/api/ml/predict/", json=body, headers=headers)
