@@ -14,9 +14,8 @@ SECRET_URI = "http://mlbot:hunter2-secret@127.0.0.1:9/"
 
 def test_registry_errors_do_not_reveal_the_tracking_uri_credentials(app, monkeypatch):
     monkeypatch.setitem(app.config, "MLFLOW_TRACKING_URI", SECRET_URI)
-    with pytest.raises(registry.RegistryUnavailable) as caught:
-        with registry.guard("checking the champion alias"):
-            raise ConnectionError(f"cannot reach {SECRET_URI}api/2.0 (password hunter2-secret)")
+    with pytest.raises(registry.RegistryUnavailable) as caught, registry.guard("checking the alias"):
+        raise ConnectionError(f"cannot reach {SECRET_URI}api/2.0 (password hunter2-secret)")
     message = str(caught.value)
     assert "hunter2-secret" not in message and "mlbot" not in message
     assert "http://***@127.0.0.1:9/" in message
