@@ -72,16 +72,16 @@ class Config:
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "tia")
-        self.AUTH_FAILURE_LIMIT_PER_USERNAME = env("AUTH_FAILURE_LIMIT_PER_USERNAME", "10/15 minutes")
-        self.AUTH_FAILURE_LIMIT_PER_ADDRESS = env("AUTH_FAILURE_LIMIT_PER_ADDRESS", "50/15 minutes")
-        self.RATELIMIT_TRAIN = env("RATELIMIT_TRAIN", "10/hour")
-        self.RATELIMIT_PREDICT = env("RATELIMIT_PREDICT", "120/minute")
-        self.RATELIMIT_SIMILAR = env("RATELIMIT_SIMILAR", "120/minute")
-        self.TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
-        self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
-        self.LOG_FORMAT = env("LOG_FORMAT", "json" if self.APP_ENV == "production" else "text")
-        self.HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
+        self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX") or "tia"
+        self.AUTH_FAILURE_LIMIT_PER_USERNAME = env("AUTH_FAILURE_LIMIT_PER_USERNAME") or "10/15 minutes"
+        self.AUTH_FAILURE_LIMIT_PER_ADDRESS = env("AUTH_FAILURE_LIMIT_PER_ADDRESS") or "50/15 minutes"
+        self.RATELIMIT_TRAIN = env("RATELIMIT_TRAIN") or "10/hour"
+        self.RATELIMIT_PREDICT = env("RATELIMIT_PREDICT") or "120/minute"
+        self.RATELIMIT_SIMILAR = env("RATELIMIT_SIMILAR") or "120/minute"
+        self.TRUSTED_PROXIES = int(env("TRUSTED_PROXIES") or 0)
+        self.LOG_LEVEL = (env("LOG_LEVEL") or "INFO").upper()
+        self.LOG_FORMAT = env("LOG_FORMAT") or ("json" if self.APP_ENV == "production" else "text")
+        self.HSTS_SECONDS = int(env("HSTS_SECONDS") or 31536000)
         self.METRICS_ALLOW_IPS = [ip.strip() for ip in env("METRICS_ALLOW_IPS", "").split(",") if ip.strip()]
 
     def validate(self) -> None:

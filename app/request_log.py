@@ -116,6 +116,7 @@ def register_logging(app: Flask) -> None:
         root.removeHandler(old)
     root.addHandler(_handler(app))
     root.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin, each run
     app.logger.removeHandler(default_handler)  # records propagate to the root handler instead
     app.before_request(_start_request)
     app.after_request(_finish_request)

@@ -247,9 +247,11 @@ def guard(action: str) -> Iterator[None]:
 
 
 def init_tracking_store(uri: str) -> None:
-    """Create or upgrade the tracking and registry tables once (under a file lock for a local store)."""
+    """Create or upgrade a local store's tables once, before workers start (a server manages its own)."""
     from mlflow import MlflowClient
 
+    if _is_remote(uri):
+        return
     lock_path = _local_store_path(uri)
     with open(f"{lock_path}.init.lock" if lock_path else os.devnull, "a") as handle:
         if lock_path:
