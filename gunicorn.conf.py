@@ -40,7 +40,7 @@ def on_starting(server):
     if os.environ.get("MLFLOW_TRACKING_URI", "").startswith(("http://", "https://")):
         return  # a tracking server creates its own store
     # In a child process, so the master holds no database connection its workers would inherit.
-    done = subprocess.run([sys.executable, "-c", INIT_STORE], check=False, timeout=300)
+    done = subprocess.run([sys.executable, "-c", INIT_STORE], check=False, timeout=300)  # noqa: S603
     if done.returncode != 0:
         server.log.warning("MLflow tracking store initialisation failed (exit %s)", done.returncode)
 
