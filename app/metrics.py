@@ -50,6 +50,11 @@ def record_prediction(outcome: str) -> None:
     PREDICTIONS.labels(outcome=outcome).inc()
 
 
+def prediction_outcome(*, abstained: bool, applied: bool) -> str:
+    """The outcome label of a prediction."""
+    return "applied" if applied else "abstained" if abstained else "suggested"
+
+
 def record_training(result: str) -> None:
     """Count one training run: promoted, challenger, refused (not enough data, busy) or failed."""
     TRAINING_RUNS.labels(result=result).inc()
