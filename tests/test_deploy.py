@@ -11,6 +11,7 @@ import yaml
 
 from tests.helpers import ROOT, command_env, free_port, run, scratch_postgres, wait_for
 
+BOOT_SECONDS = 150  # migrations, then gunicorn's MLflow store check, then a worker importing the app
 CONFIG_NAMES = set(re.findall(r'(?:env|_bool)\("([A-Z0-9_]+)"', (ROOT / "app/config.py").read_text()))
 
 
@@ -79,7 +80,7 @@ def test_env_and_secrets_are_not_committed():
 
 
 @pytest.mark.slow
-def test_boot_sh_migrates_a_fresh_postgres_and_serves(app):
+def test_boot_sh_migrates_a_fresh_postgres_and_serves(app, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
@@ -91,13 +92,14 @@ def test_boot_sh_migrates_a_fresh_postgres_and_serves(app):
             SECRET_KEY="x" * 64,
             BIND=f"127.0.0.1:{port}",
             WEB_CONCURRENCY="1",
+            MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
             GUNICORN_CMD_ARGS="--no-control-socket",
         )
         proc = subprocess.Popen(
             ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         try:
-            ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=60, proc=proc)
+            ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
             assert ready.json()["components"]["database"]["status"] == "ok"
             r = requests.get(f"http://127.0.0.1:{port}/api/tickets/", timeout=5)
             assert r.status_code == 401 and r.json()["code"] == 401
@@ -110,7 +112,7 @@ def test_boot_sh_migrates_a_fresh_postgres_and_serves(app):
 
 
 @pytest.mark.slow
-def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app):
+def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
@@ -123,6 +125,7 @@ def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app):
             BIND=f"127.0.0.1:{port}",
             WEB_CONCURRENCY="1",
             MIGRATE_ON_START="false",
+            MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
             GUNICORN_CMD_ARGS="--no-control-socket",
         )
         migrated = run(["./boot.sh", "migrate"], env)
@@ -132,7 +135,7 @@ def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app):
             ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         try:
-            wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=60, proc=proc)
+            wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
         finally:
             proc.terminate()
             output = proc.communicate(timeout=30)[0]
