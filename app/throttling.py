@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from contextlib import suppress
 
 from flask import Flask, current_app, jsonify, request
 from flask.wrappers import Response
@@ -54,7 +55,11 @@ def check(setting: str, scope: str, key: str, *, hit: bool) -> None:
     strategy = ext.limiter
     args = [current_app.config["RATELIMIT_KEY_PREFIX"], scope, key]
     for item in _items(setting):
-        allowed = strategy.hit(item, *args) if hit else strategy.test(item, *args)
+        try:
+            allowed = strategy.hit(item, *args) if hit else strategy.test(item, *args)
+        except Exception as exc:  # the storage (Redis) is down: serve rather than fail every login
+            log.warning("rate-limit storage unavailable (%s); %s not checked", type(exc).__name__, scope)
+            return
         limit = RequestLimit(ext, item, args, not allowed, False)
         if hit or not allowed:
             ext.context.view_rate_limit = limit  # Flask-Limiter adds its X-RateLimit-* headers for it
@@ -67,15 +72,17 @@ def check(setting: str, scope: str, key: str, *, hit: bool) -> None:
 def count(setting: str, scope: str, key: str) -> None:
     """Count one event against every limit of a setting without refusing anything."""
     strategy = limiter().limiter
-    for item in _items(setting):
-        strategy.hit(item, current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
+    with suppress(Exception):  # a storage outage was already logged by check()
+        for item in _items(setting):
+            strategy.hit(item, current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
 
 
 def forget(setting: str, scope: str, key: str) -> None:
     """Reset a key's counters (a successful login clears its username's failures)."""
     strategy = limiter().limiter
-    for item in _items(setting):
-        strategy.clear(item, current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
+    with suppress(Exception):
+        for item in _items(setting):
+            strategy.clear(item, current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
 
 
 def enforce_user_limit(user_id: int) -> None:

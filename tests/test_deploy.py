@@ -104,8 +104,7 @@ def test_boot_sh_migrates_a_fresh_postgres_and_serves(app, tmp_path):
             r = requests.get(f"http://127.0.0.1:{port}/api/tickets/", timeout=5)
             assert r.status_code == 401 and r.json()["code"] == 401
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            _stop(proc)
         check = run(["flask", "db", "check"], env)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "No new upgrade operations detected" in check.stdout + check.stderr
@@ -137,6 +136,15 @@ def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app, tmp_path
         try:
             wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
         finally:
-            proc.terminate()
-            output = proc.communicate(timeout=30)[0]
+            output = _stop(proc)
         assert "Running upgrade" not in output and "Context impl" not in output
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    """Stop gunicorn (reading its output, so a full pipe cannot block it) and return what it printed."""
+    proc.terminate()
+    try:
+        return proc.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate(timeout=10)[0]

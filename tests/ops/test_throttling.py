@@ -102,9 +102,9 @@ def test_free_text_prediction_is_limited_per_user_with_ratelimit_headers(
     assert client.get("/api/tickets/", headers=headers).status_code == 200
 
 
-def _redis_app(prefix: str):
+def _redis_app(prefix: str, storage: str = REDIS_URL):
     config = app_config.TestConfig()
-    config.RATELIMIT_STORAGE_URI = REDIS_URL
+    config.RATELIMIT_STORAGE_URI = storage
     config.RATELIMIT_KEY_PREFIX = prefix
     config.AUTH_FAILURE_LIMIT_PER_USERNAME = "4/15 minutes"
     instance = create_app(config)
@@ -133,3 +133,12 @@ def test_limits_hold_across_two_app_instances_on_redis(app, agent):
         for instance in (first, second):
             with instance.app_context():
                 db.engine.dispose()
+
+
+def test_a_storage_outage_lets_password_checks_through(app, agent):
+    broken = _redis_app(f"down-{uuid.uuid4().hex[:8]}", storage="redis://127.0.0.1:1/0")
+    with broken.app_context():
+        client = broken.test_client()
+        assert client.get("/api/users/me/", headers=basic("agent")).status_code == 200
+        assert client.get("/api/users/me/", headers=basic("agent", WRONG)).status_code == 401
+        db.engine.dispose()
