@@ -52,7 +52,8 @@ def logged_app(app):
         with instance.app_context():
             db.create_all()
             yield instance, buffer
-            db.engine.dispose()
+            if db.engine.dialect.name == "postgresql":  # sqlite:// engines are torn down with their app
+                db.engine.dispose()
     finally:
         handler.setStream(sys.stderr)  # type: ignore[attr-defined]
 
