@@ -1,4 +1,4 @@
-# The API image: python:3.11-slim, runtime dependencies only, non-root, migrations then gunicorn.
+# The API image: python:3.11-slim, runtime dependencies only, non-root; boot.sh serves (or migrates).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,7 +17,7 @@ RUN pip install --require-hashes -r requirements.txt
 
 COPY app ./app
 COPY migrations ./migrations
-COPY boot.sh ./
+COPY boot.sh gunicorn.conf.py ./
 RUN mkdir -p instance mlruns && chown -R app:app instance mlruns
 
 USER app

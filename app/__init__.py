@@ -17,7 +17,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(API_SETTINGS)
     app.config.from_object(config)
     app.url_map.strict_slashes = False
+    register_logging(app)
     register_extensions(app)
+    register_security(app)
     register_converters(app)
     register_errorhandlers(app)
     register_request_guards(app)
@@ -25,6 +27,24 @@ def create_app(config: Config | None = None) -> Flask:
     register_commands(app)
     register_features(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """Request ids, one log line per request and the root log handler (first, so it sees every request)."""
+    from app.request_log import register_logging as register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers, throttling and the /metrics endpoint."""
+    from app.metrics import register_metrics
+    from app.security_headers import register_security_headers
+    from app.throttling import register_throttling
+
+    register_security_headers(app)
+    register_throttling(app)
+    register_metrics(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -78,13 +98,14 @@ def register_commands(app: Flask) -> None:
     """Add the operator CLI commands to `flask`."""
     from app.auth.commands import create_demo_users_command, create_user_command
     from app.demo.commands import seed_tickets_command
-    from app.ml.commands import promote_command, train_command
+    from app.ml.commands import init_tracking_store_command, promote_command, train_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_demo_users_command)
     app.cli.add_command(seed_tickets_command)
     app.cli.add_command(train_command)
     app.cli.add_command(promote_command)
+    app.cli.add_command(init_tracking_store_command)
 
 
 def register_features(app: Flask) -> None:

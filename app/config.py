@@ -103,6 +103,26 @@ class Config:
         # Request bodies above this many bytes get 413 before anything reads them (Werkzeug enforces it too).
         self.MAX_CONTENT_LENGTH = s.integer("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.IDEMPOTENCY_KEY_TTL_HOURS = s.number("IDEMPOTENCY_KEY_TTL_HOURS", 24.0)
+        self._operations(s)
+
+    def _operations(self, s: Settings) -> None:
+        """Throttling, logging, metrics and proxy settings."""
+        self.REDIS_URL = s.text("REDIS_URL", "") or None
+        self.RATELIMIT_STORAGE_URI = s.text("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
+        self.RATELIMIT_ENABLED = s.flag("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_KEY_PREFIX = s.text("RATELIMIT_KEY_PREFIX", "tia")
+        self.AUTH_FAILURE_LIMIT_PER_USERNAME = s.text("AUTH_FAILURE_LIMIT_PER_USERNAME", "10/15 minutes")
+        self.AUTH_FAILURE_LIMIT_PER_ADDRESS = s.text("AUTH_FAILURE_LIMIT_PER_ADDRESS", "50/15 minutes")
+        self.RATELIMIT_TRAIN = s.text("RATELIMIT_TRAIN", "10/hour")
+        self.RATELIMIT_PREDICT = s.text("RATELIMIT_PREDICT", "120/minute")
+        self.RATELIMIT_SIMILAR = s.text("RATELIMIT_SIMILAR", "120/minute")
+        self.TRUSTED_PROXIES = s.integer("TRUSTED_PROXIES", 0)
+        self.LOG_LEVEL = s.text("LOG_LEVEL", "INFO").upper()
+        self.LOG_FORMAT = s.text("LOG_FORMAT", "json" if self.APP_ENV == "production" else "text")
+        self.HSTS_SECONDS = s.integer("HSTS_SECONDS", 31536000)
+        allowed = s.text("METRICS_ALLOW_IPS", "")
+        self.METRICS_ALLOW_IPS = [ip.strip() for ip in allowed.split(",") if ip.strip()]
 
     def validate(self) -> None:
         """Refuse settings that would be unsafe in production."""
@@ -143,7 +163,8 @@ API_SETTINGS = {
     "OPENAPI_SWAGGER_UI_PATH": "docs/",
     # Swagger UI's assets are served by the app itself (see app/docs.py): no CDN, works offline.
     "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
-    "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": True},
+    # Never keep Basic credentials in the browser's local storage.
+    "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": False},
     "API_SPEC_OPTIONS": {
         "components": {
             "securitySchemes": {

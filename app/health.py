@@ -1,4 +1,8 @@
-"""Liveness and readiness probes; other packages add readiness checks at app build time."""
+"""Liveness and readiness probes; other packages add readiness checks at app build time.
+
+The readiness answer is unauthenticated, so it says only ok or degraded per component: never a URI,
+a version or an exception text (those are for authenticated endpoints and the logs).
+"""
 
 from __future__ import annotations
 
@@ -27,9 +31,14 @@ def _database_check() -> tuple[str, dict[str, Any], bool]:
     try:
         db.session.execute(sa.text("SELECT 1"))
         return "database", {"status": "ok"}, True
-    except sa.exc.SQLAlchemyError as exc:
+    except sa.exc.SQLAlchemyError:
         db.session.rollback()
-        return "database", {"status": "unreachable", "error": type(exc).__name__}, False
+        return "database", {"status": "unreachable"}, False
+
+
+def _summary(details: dict[str, Any], ready: bool) -> str:
+    healthy = ready and details.get("status") in ("ok", "loaded") and not details.get("stale")
+    return "ok" if healthy else "degraded"
 
 
 @blp.route("/live")
@@ -44,8 +53,11 @@ class Live(MethodView):
 class Ready(MethodView):
     @blp.doc(security=[])
     def get(self):
-        """Report whether the database (and other components) can serve requests"""
+        """Report ok or degraded per component; 503 only when the database cannot serve requests"""
         checks = [_database_check(), *(c() for c in current_app.extensions.get("readiness_checks", []))]
         ready = all(ok for _, _, ok in checks)
-        body = {"status": "ok" if ready else "unavailable", "components": {n: d for n, d, _ in checks}}
+        components = {name: {"status": _summary(details, ok)} for name, details, ok in checks}
+        healthy = all(c["status"] == "ok" for c in components.values())
+        status = "ok" if healthy else "degraded" if ready else "unavailable"
+        body = {"status": status, "components": components}
         return body, 200 if ready else 503

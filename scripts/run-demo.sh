@@ -24,4 +24,5 @@ echo
 echo "API:        http://127.0.0.1:$API_PORT/api/   (Swagger UI: http://127.0.0.1:$API_PORT/api/docs/)"
 echo "MLflow UI:  http://127.0.0.1:$MLFLOW_PORT/"
 echo
-gunicorn --bind "127.0.0.1:$API_PORT" --workers 2 --timeout 120 --no-control-socket --access-logfile - "app:create_app()"
+# gunicorn.conf.py: 2 gthread workers x 4 threads, the MLflow store initialised before they fork.
+gunicorn --config gunicorn.conf.py --bind "127.0.0.1:$API_PORT" --workers 2 --no-control-socket "app:create_app()"

@@ -56,8 +56,9 @@ def _wipe() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_db(app):
-    """Each test starts from empty tables inside an app context."""
+    """Each test starts from empty tables and fresh rate-limit counters inside an app context."""
     with app.app_context():
+        app.extensions["throttling"].reset()
         _wipe()
         yield
         db.session.rollback()

@@ -12,6 +12,7 @@ import yaml
 
 from tests.helpers import ROOT, command_env, free_port, run, scratch_postgres, wait_for
 
+BOOT_SECONDS = 150  # migrations, then gunicorn's MLflow store check, then a worker importing the app
 CONFIG_NAMES = set(
     re.findall(r'\bs\.(?:text|integer|number|flag)\("([A-Z0-9_]+)"', (ROOT / "app/config.py").read_text())
 )
@@ -30,14 +31,14 @@ def test_env_example_documents_every_setting():
 def test_compose_wires_web_db_and_mlflow():
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "mlflow", "web"}
+    assert set(services) == {"db", "redis", "migrate", "mlflow", "web"}
     assert services["db"]["image"] == "postgres:16"
     assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
     assert any(v.startswith("pgdata:") for v in services["db"]["volumes"]) and "pgdata" in compose["volumes"]
     web = services["web"]
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert web["env_file"] == ".env"
-    assert set(web["environment"]) <= CONFIG_NAMES | {"MLFLOW_DISABLE_TELEMETRY"}
+    assert set(web["environment"]) <= CONFIG_NAMES | {"MLFLOW_DISABLE_TELEMETRY", "MIGRATE_ON_START"}
     assert web["environment"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
     assert web["environment"]["DATABASE_URL"].startswith("postgresql://")
     mlflow = services["mlflow"]["command"]
@@ -52,13 +53,27 @@ def test_compose_wires_web_db_and_mlflow():
     assert services["mlflow"]["environment"]["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
 
 
+def test_compose_migrates_once_before_web_and_shares_limits_in_redis():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    migrate, web, redis = services["migrate"], services["web"], services["redis"]
+    assert migrate["command"] == ["./boot.sh", "migrate"] and migrate["restart"] == "no"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert migrate["environment"]["DATABASE_URL"] == web["environment"]["DATABASE_URL"]
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert web["environment"]["MIGRATE_ON_START"] == "false"
+    assert web["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "redis-cli" in redis["healthcheck"]["test"] and "ports" not in redis
+
+
 def test_dockerfile_runs_boot_sh_as_non_root():
     text = (ROOT / "Dockerfile").read_text()
     assert text.startswith("#") and "FROM python:3.11-slim" in text
     assert re.search(r"^USER app$", text, re.M) and 'CMD ["./boot.sh"]' in text
-    assert "pip install --require-hashes -r requirements.txt" in text
+    assert "pip install --require-hashes -r requirements.txt" in text and "gunicorn.conf.py" in text
     boot = (ROOT / "boot.sh").read_text()
     assert "flask db upgrade" in boot and "exec gunicorn" in boot and '"app:create_app()"' in boot
+    assert "MIGRATE_ON_START" in boot and "--config gunicorn.conf.py" in boot
 
 
 def test_lock_files_pin_every_package_with_hashes_for_the_supported_python():
@@ -81,7 +96,7 @@ def test_env_and_secrets_are_not_committed():
 
 
 @pytest.mark.slow
-def test_boot_sh_migrates_a_fresh_postgres_and_serves(app):
+def test_boot_sh_migrates_a_fresh_postgres_and_serves(app, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
@@ -93,19 +108,59 @@ def test_boot_sh_migrates_a_fresh_postgres_and_serves(app):
             SECRET_KEY="x" * 64,
             BIND=f"127.0.0.1:{port}",
             WEB_CONCURRENCY="1",
+            MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
             GUNICORN_CMD_ARGS="--no-control-socket",
         )
         proc = subprocess.Popen(
             ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         try:
-            ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=60, proc=proc)
+            ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
             assert ready.json()["components"]["database"]["status"] == "ok"
             r = requests.get(f"http://127.0.0.1:{port}/api/tickets/", timeout=5)
             assert r.status_code == 401 and r.json()["code"] == 401
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            _stop(proc)
         check = run(["flask", "db", "check"], env)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "No new upgrade operations detected" in check.stdout + check.stderr
+
+
+@pytest.mark.slow
+def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app, tmp_path):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
+    port = free_port()
+    with scratch_postgres(url) as db_url:
+        env = command_env(
+            DATABASE_URL=db_url,
+            APP_ENV="production",
+            SECRET_KEY="x" * 64,
+            BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY="1",
+            MIGRATE_ON_START="false",
+            MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
+            GUNICORN_CMD_ARGS="--no-control-socket",
+        )
+        migrated = run(["./boot.sh", "migrate"], env)
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        assert "Running upgrade" in migrated.stderr
+        proc = subprocess.Popen(
+            ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
+        finally:
+            output = _stop(proc)
+        assert "Running upgrade" not in output and "Context impl" not in output
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    """Stop gunicorn (reading its output, so a full pipe cannot block it) and return what it printed."""
+    proc.terminate()
+    try:
+        return proc.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate(timeout=10)[0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,11 +13,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import User
-from app.auth.service import authenticate_password
+from app.auth.service import end_sessions
+from app.auth.throttle import checked_password
 from app.errors import Forbidden
 from app.extensions import db
-
-log = logging.getLogger(__name__)
+from app.throttling import TooManyRequests
 
 SESSION_USER = "admin_user_id"
 SESSION_STAMP = "admin_auth_stamp"
@@ -35,19 +33,16 @@ class LogoutForm(FlaskForm):
     """Only a CSRF token: logging out is a POST so other sites cannot log an admin out."""
 
 
-def _stamp(user: User) -> str:
-    # Tied to the password hash, so changing a password ends the user's other sessions.
-    return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:32]
-
-
 def session_user() -> User | None:
     """The active user logged in to the admin site with this browser session, or None."""
     user_id = session.get(SESSION_USER)
     if not isinstance(user_id, int):
         return None
     user = db.session.get(User, user_id)  # repeated calls in a request hit the identity map
-    if user is None or not user.is_active or session.get(SESSION_STAMP) != _stamp(user):
+    # The generation is checked on every request, so logout or a new password ends copied cookies too.
+    if user is None or not user.is_active or session.get(SESSION_STAMP) != user.session_generation:
         return None
+    g.admin_user_id = user.id
     return user
 
 
@@ -68,7 +63,7 @@ def _clear_session() -> None:
 def _start_session(user: User) -> None:
     _clear_session()
     session[SESSION_USER] = user.id
-    session[SESSION_STAMP] = _stamp(user)
+    session[SESSION_STAMP] = user.session_generation
 
 
 def _safe_next(target: str | None) -> str:
@@ -118,11 +113,14 @@ class LoginView(AdminPage, BaseView):
         if request.method == "GET" and current is not None and current.role == "admin":
             return redirect(_safe_next(request.args.get("next")))
         if form.validate_on_submit():
-            user = authenticate_password(username=form.username.data, password=form.password.data)
+            try:
+                user = checked_password(username=form.username.data, password=form.password.data, via="admin")
+            except TooManyRequests as exc:
+                page = self.render("admin_ui/login.html", form=form, error=exc.message)
+                return page, 429, {"Retry-After": str(exc.retry_after)}
             if user is not None:
                 _start_session(user)
                 return redirect(_safe_next(request.args.get("next")))
-            log.info("admin login failed for username %r", form.username.data)
             error = LOGIN_FAILED
         elif request.method == "POST" and "csrf_token" in form.errors:
             error = "The form expired or was not sent from this site; please try again."
@@ -140,6 +138,9 @@ class LogoutView(BaseView):
         if not LogoutForm().validate_on_submit():
             flash("Logout failed: the form expired; please try again.", "error")
             return redirect(url_for("admin.index"))
+        user = session_user()
+        if user is not None:
+            end_sessions(user=user)  # a copy of this cookie stops working too
         _clear_session()
         flash("You have been logged out.", "info")
         return redirect(url_for("admin_login.index"))

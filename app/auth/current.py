@@ -9,8 +9,10 @@ from typing import Any
 from flask import g, request
 
 from app.auth.models import User
-from app.auth.service import authenticate_password, authenticate_token
+from app.auth.service import authenticate_token
+from app.auth.throttle import checked_password
 from app.errors import Forbidden, Unauthorized
+from app.throttling import enforce_user_limit
 
 
 def _user_from_request() -> User:
@@ -20,7 +22,7 @@ def _user_from_request() -> User:
     if auth.type == "bearer" and auth.token:
         user = authenticate_token(auth.token)
     elif auth.type == "basic" and auth.username is not None:
-        user = authenticate_password(username=auth.username, password=auth.password or "")
+        user = checked_password(username=auth.username, password=auth.password or "", via="basic")
     else:
         raise Unauthorized("Unsupported Authorization scheme: use Basic or Bearer.")
     if user is None:
@@ -45,6 +47,7 @@ def auth_required(*roles: str, basic_only: bool = False) -> Callable:
             if roles and user.role not in roles:
                 raise Forbidden(f"This action requires the role {' or '.join(roles)}.")
             g.current_user = user
+            enforce_user_limit(user.id)
             return view(*args, **kwargs)
 
         return wrapper

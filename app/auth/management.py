@@ -27,7 +27,10 @@ def create_account(*, username: str, password: str, role: str, email: str | None
 def update_account(
     *, user: User, email: str | None, role: str, is_active: bool, password: str | None = None
 ) -> User:
-    """Change a user's e-mail, role, active flag and (when given) password in one transaction."""
+    """Change a user's e-mail, role, active flag and (when given) password in one transaction.
+
+    A new password revokes the user's API tokens and ends their admin sessions.
+    """
     if role not in ROLES:
         raise ValidationFailed(f"Role must be one of {', '.join(ROLES)}.", errors={"role": ["Unknown role."]})
     if password and (problem := password_problem(password)):
@@ -39,6 +42,7 @@ def update_account(
     user.is_active = is_active
     if password:
         user.password_hash = hash_password(password)
+        service.revoke_credentials(user=user)
     db.session.commit()
     return user
 

@@ -33,6 +33,8 @@ class User(Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column_type(Role, name="role", length=16), default=Role.REQUESTER)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Admin sessions carry the generation they started in; bumping it ends them all (logout, new password).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")

@@ -24,6 +24,9 @@ class Tokens(MethodView):
     @blp.arguments(TokenCreateSchema, required=False)
     @blp.response(201, NewTokenSchema)
     @blp.doc(security=[{"basicAuth": []}])
+    @blp.alt_response(
+        429, description="Too many failed password checks for this username or address; see Retry-After."
+    )
     def post(self, args):
         """Create an API token (HTTP Basic only); the secret is returned once"""
         token, secret = service.issue_token(

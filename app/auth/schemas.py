@@ -29,7 +29,10 @@ class TokenCreateSchema(Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=3650),
-        metadata={"description": "Days until the token expires (default TOKEN_TTL_DAYS)."},
+        metadata={
+            "description": "Days until the token expires: default and maximum TOKEN_TTL_DAYS (90); "
+            "longer is 422. When TOKEN_TTL_DAYS is 0 tokens never expire unless ttl_days is given."
+        },
     )
 
 

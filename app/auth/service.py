@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth.models import ROLES, ApiToken, User
-from app.auth.passwords import hash_password, password_problem, verify_password
+from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.timeutil import as_utc, utcnow
@@ -54,7 +54,30 @@ def authenticate_password(*, username: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:
         return None
+    if needs_rehash(user.password_hash):
+        # The only moment the plain password is at hand: upgrade hashes made with older Argon2 costs.
+        user.password_hash = hash_password(password)
+        db.session.commit()
     return user
+
+
+def end_sessions(*, user: User) -> None:
+    """End every admin session of the user (each carries the generation it started in)."""
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_generation=User.session_generation + 1)
+    )
+    db.session.commit()
+    db.session.refresh(user)
+
+
+def revoke_credentials(*, user: User) -> None:
+    """Revoke all the user's API tokens and end their admin sessions, in the caller's transaction."""
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def authenticate_token(token: str) -> User | None:
@@ -80,9 +103,16 @@ def authenticate_token(token: str) -> User | None:
 
 
 def issue_token(*, user: User, name: str, ttl_days: int | None = None) -> tuple[ApiToken, str]:
-    """Create a token for user; the secret is returned once and only its hash is stored."""
+    """Create a token for user; the secret is returned once and only its hash is stored.
+
+    The lifetime defaults to TOKEN_TTL_DAYS and may not exceed it (0 means tokens never expire).
+    """
+    policy = current_app.config["TOKEN_TTL_DAYS"]
+    if ttl_days is not None and policy and ttl_days > policy:
+        message = f"ttl_days may be at most {policy} (TOKEN_TTL_DAYS)."
+        raise ValidationFailed(message, errors={"ttl_days": [message]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    days = ttl_days if ttl_days is not None else current_app.config["TOKEN_TTL_DAYS"]
+    days = ttl_days if ttl_days is not None else policy
     expires = utcnow() + timedelta(days=days) if days else None
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), expires_at=expires)
     db.session.add(token)

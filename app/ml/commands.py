@@ -1,4 +1,4 @@
-"""`flask train [--force]` and `flask promote VERSION`."""
+"""`flask train [--force]`, `flask promote VERSION` and `flask init-tracking-store`."""
 
 from __future__ import annotations
 
@@ -51,3 +51,15 @@ def promote_command(version: str) -> None:
         f"{result['model_name']}: champion is now version {result['version']} "
         f"(was {result['previous_version']})."
     )
+
+
+@click.command("init-tracking-store")
+@with_appcontext
+def init_tracking_store_command() -> None:
+    """Create the embedded MLflow store's tables once (gunicorn's start does it too, before forking)."""
+    from flask import current_app
+
+    from app.ml import registry
+
+    registry.init_tracking_store(current_app.config["MLFLOW_TRACKING_URI"])
+    click.echo("MLflow tracking store ready.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 import threading
@@ -238,7 +239,32 @@ def guard(action: str) -> Iterator[None]:
     except RegistryUnavailable:
         raise
     except Exception as exc:
+        from app.redact import redact, url_secrets
+
         uri = _config()["MLFLOW_TRACKING_URI"]
-        raise RegistryUnavailable(
-            f"MLflow ({uri}) failed while {action}: {type(exc).__name__}: {exc}"
-        ) from exc
+        message = f"MLflow ({uri}) failed while {action}: {type(exc).__name__}: {exc}"
+        raise RegistryUnavailable(redact(message, url_secrets([uri]))) from exc
+
+
+def init_tracking_store(uri: str) -> None:
+    """Create or upgrade a local store's tables once, before workers start (a server manages its own)."""
+    from mlflow import MlflowClient
+
+    if _is_remote(uri):
+        return
+    lock_path = _local_store_path(uri)
+    with open(f"{lock_path}.init.lock" if lock_path else os.devnull, "a") as handle:
+        if lock_path:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client.search_experiments(max_results=1)
+        client.search_registered_models(max_results=1)
+
+
+def _local_store_path(uri: str) -> str | None:
+    """The file of a sqlite:/// store (whose first use creates its tables), else None."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(path)

@@ -11,6 +11,7 @@ from flask import current_app
 from app.auth.models import User
 from app.errors import NotFound, ServiceUnavailable
 from app.extensions import db
+from app.metrics import prediction_outcome, record_prediction
 from app.ml import registry
 from app.ml.pipeline import text_frame, ticket_text
 from app.ml.serving import LoadedModel, model_cache
@@ -48,7 +49,9 @@ def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
 
 def predict_text(*, title: str, description: str) -> Prediction:
     """Classify free text, writing nothing."""
-    return classify(model_cache(current_app).current(), title=title, description=description)
+    prediction = classify(model_cache(current_app).current(), title=title, description=description)
+    record_prediction(prediction_outcome(abstained=prediction.abstained, applied=False))
+    return prediction
 
 
 def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool, commit: bool) -> bool:
@@ -66,9 +69,12 @@ def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool,
 def predict_ticket(*, user: User, ticket_id: int, overwrite: bool) -> Prediction:
     """Classify a ticket and, when confident, set its category (source=model)."""
     ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
-    prediction = predict_text(title=ticket.title, description=ticket.description)
+    prediction = classify(
+        model_cache(current_app).current(), title=ticket.title, description=ticket.description
+    )
     prediction.ticket_id = ticket.id
     prediction.applied = apply_prediction(ticket, prediction, overwrite=overwrite, commit=True)
+    record_prediction(prediction_outcome(abstained=prediction.abstained, applied=prediction.applied))
     return prediction
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from flask import current_app
 
 from app.errors import ServiceUnavailable, ValidationFailed
+from app.metrics import record_training
 from app.ml import registry
 from app.ml.dataset import DataSnapshot, class_counts, load_labelled
 from app.ml.evaluate import Evaluation, fit_and_evaluate, macro_f1, promote_if_better
@@ -132,7 +133,9 @@ def train_model(
                     metrics={"champion_macro_f1": champion_f1} if champion_f1 is not None else {},
                 )
         except registry.RegistryUnavailable as exc:
+            record_training("failed")
             raise ServiceUnavailable(str(exc)) from exc
+    record_training("promoted" if decision.promote else "challenger")
     if decision.promote:
         current_app.extensions["ml_model"].refresh_soon()
     progress(

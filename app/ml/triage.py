@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from app.auth.models import User
+from app.metrics import prediction_outcome, record_prediction
 from app.ml.serving import model_cache
 from app.tickets.models import Ticket
 from app.tickets.signals import ticket_created
@@ -25,7 +26,8 @@ def _auto_triage(app: Flask, *, ticket: Ticket, actor: User | None = None, **_: 
 
     try:
         prediction = classify(model, title=ticket.title, description=ticket.description)
-        apply_prediction(ticket, prediction, overwrite=False, commit=False)
+        applied = apply_prediction(ticket, prediction, overwrite=False, commit=False)
+        record_prediction(prediction_outcome(abstained=prediction.abstained, applied=applied))
     except Exception:
         log.exception("auto-triage failed for ticket %s", ticket.id)
 

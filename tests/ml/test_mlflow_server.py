@@ -186,7 +186,7 @@ def test_train_gate_promote_and_serve_against_a_real_server(app, client, admin, 
         assert answer.status_code == 200 and answer.json["model_version"] == "1"
         assert _wait_until(lambda: model_cache(other).state()["stale"], 30)
         ready = other_client.get("/health/ready")
-        assert ready.status_code == 200 and ready.json["components"]["model"]["stale"] is True
+        assert ready.status_code == 200 and ready.json["components"]["model"]["status"] == "degraded"
         assert other_client.post("/api/ml/predict/", json=BUG, headers=token).status_code == 200
     finally:
         model_cache(other).stop()
