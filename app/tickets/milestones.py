@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.auth.models import STAFF_ROLES, User
 from app.extensions import db
 from app.tickets.models import DONE_STATUSES, OPEN_STATUSES, Ticket, TicketEvent
+from app.timeutil import as_utc
 
 tickets = Ticket.__table__
 events = TicketEvent.__table__
@@ -131,5 +132,6 @@ def sla_state(due: datetime | None, done: datetime | None, now: datetime) -> str
 
 def response_settled_at(ticket: Ticket) -> datetime | None:
     """When the first-response target stopped waiting: the first staff action, or an earlier resolution."""
-    candidates = [t for t in (ticket.first_response_at, ticket.first_resolved_at) if t is not None]
+    # as_utc: SQLite hands back naive datetimes next to the aware ones the service has just set.
+    candidates = [as_utc(t) for t in (ticket.first_response_at, ticket.first_resolved_at) if t is not None]
     return min(candidates) if candidates else None
