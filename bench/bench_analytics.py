@@ -8,7 +8,8 @@ ticket rows, as every request was computed until rollups existed); the rollup pe
 ones; and, in-process, the throughput of ticket creates and transitions with the rollup receivers connected
 and disconnected (interleaved rounds).
 
-Usage: python bench/bench_analytics.py [--sizes 1000000 3000000] [--requests 30] [--exact-requests 5] [--reuse]
+Usage: python bench/bench_analytics.py [--sizes 1000000 3000000] [--requests 30] [--exact-requests 5]
+       [--reuse]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 import requests
 import sqlalchemy as sa
 from harness import database_url, gunicorn, issue_token, measure, prepare_database
+
 from tests.helpers import command_env
 
 ENDPOINTS = ("trends", "mttr", "first-response", "reopens", "backlog", "sla", "sla/at-risk")
@@ -64,7 +66,10 @@ def latencies(base: str, session: requests.Session, count: int, exact_count: int
             exact_url = url + "&exact=true"
             before = measure(lambda i, u=exact_url: session.get(u, timeout=300), count=exact_count, warmup=1)
             rows.append((endpoint, days, after, before))
-            print(f"  {endpoint} days={days}: {after['p50']:.1f} ms (exact {before['p50']:.1f} ms)", file=sys.stderr)
+            print(
+                f"  {endpoint} days={days}: {after['p50']:.1f} ms (exact {before['p50']:.1f} ms)",
+                file=sys.stderr,
+            )
     return rows
 
 
@@ -76,7 +81,10 @@ def percentile_rows(base: str, session: requests.Session) -> list[tuple]:
         exact = session.get(_url(base, endpoint, 365) + "&exact=true", timeout=300).json()
         groups = [("all", approx, exact)]
         if endpoint == "mttr":
-            groups += [(p["priority"], p, e) for p, e in zip(approx["by_priority"], exact["by_priority"], strict=True)]
+            groups += [
+                (p["priority"], p, e)
+                for p, e in zip(approx["by_priority"], exact["by_priority"], strict=True)
+            ]
         for group, a, e in groups:
             for figure in ("median_seconds", "p90_seconds"):
                 error = abs(a[figure] - e[figure]) / e[figure] if e[figure] else 0.0
@@ -95,8 +103,14 @@ def write_throughput(env: dict[str, str], rounds: int = 3, ops: int = 200) -> di
     from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
 
     app = create_app()
-    receivers = ((ticket_created, maintain._created), (ticket_changing, maintain._changing), (ticket_deleting, maintain._deleting))
-    rates: dict[str, dict[str, list[float]]] = {m: {"create": [], "transition": []} for m in ("with", "without")}
+    receivers = (
+        (ticket_created, maintain._created),
+        (ticket_changing, maintain._changing),
+        (ticket_deleting, maintain._deleting),
+    )
+    rates: dict[str, dict[str, list[float]]] = {
+        m: {"create": [], "transition": []} for m in ("with", "without")
+    }
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "bench"))
         for _ in range(rounds):
@@ -108,7 +122,12 @@ def write_throughput(env: dict[str, str], rounds: int = 3, ops: int = 200) -> di
                         signal.disconnect(receiver, sender=app)
                 started, created = time.perf_counter(), []
                 for i in range(ops):
-                    data = {"title": f"bench {i}", "description": "throughput", "priority": "HIGH", "category": "bug"}
+                    data = {
+                        "title": f"bench {i}",
+                        "description": "throughput",
+                        "priority": "HIGH",
+                        "category": "bug",
+                    }
                     created.append(service.create_ticket(user=user, data=data))
                 rates[mode]["create"].append(ops / (time.perf_counter() - started))
                 started = time.perf_counter()
@@ -120,7 +139,10 @@ def write_throughput(env: dict[str, str], rounds: int = 3, ops: int = 200) -> di
 
 def report(n: int, lat: list[tuple], pct: list[tuple], writes: dict) -> None:
     print(f"\n### {n:,} tickets\n")
-    print("| endpoint | days | p50 ms rollups | p95 ms rollups | p50 ms exact (before) | p95 ms exact | target p50 |")
+    print(
+        "| endpoint | days | p50 ms rollups | p95 ms rollups | p50 ms exact (before) | p95 ms exact "
+        "| target p50 |"
+    )
     print("|---|---:|---:|---:|---:|---:|---|")
     for endpoint, days, after, before in lat:
         window = f"hours={days * 24}" if endpoint == "sla/at-risk" else str(days)

@@ -1,1 +1,1 @@
-"""Ticket KPIs (trends, time to resolve, backlog, reopens, first response, SLA) from rollups or ticket rows."""
+"""Ticket KPIs (trends, time to resolve, backlog, reopens, first response, SLA) from rollups or rows."""

@@ -37,20 +37,22 @@ def _micros(later: datetime | None, earlier: datetime) -> int | None:
 
 def ticket_facts(t: Ticket) -> tuple[Fact, ...]:
     """The facts one ticket contributes, from its current columns."""
-    key = {"category": t.category or "none", "priority": t.priority}
+    key = (t.category or "none", t.priority)
     created = as_utc(t.created_at)
-    facts = [Fact("created", created, **key, micros=_micros(t.first_response_at, created))]
+    facts = [Fact("created", created, *key, micros=_micros(t.first_response_at, created))]
     if t.resolved_at is not None:
         resolved = t.first_resolved_at or t.resolved_at
-        facts.append(Fact("resolved", as_utc(t.resolved_at), **key, micros=_micros(resolved, created)))
+        facts.append(Fact("resolved", as_utc(t.resolved_at), *key, micros=_micros(resolved, created)))
     if t.first_resolved_at is not None:
-        facts.append(Fact("first_resolved", as_utc(t.first_resolved_at), **key, flagged=bool(t.reopened_at)))
+        facts.append(Fact("first_resolved", as_utc(t.first_resolved_at), *key, flagged=bool(t.reopened_at)))
     if t.first_response_due_at is not None:
         due, settled = as_utc(t.first_response_due_at), as_utc(response_settled_at(t))
-        facts.append(Fact("response_due", due, **key, flagged=settled is not None and settled <= due))
+        facts.append(Fact("response_due", due, *key, flagged=settled is not None and settled <= due))
     if t.resolution_due_at is not None:
         due, resolved_first = as_utc(t.resolution_due_at), as_utc(t.first_resolved_at)
-        facts.append(Fact("resolution_due", due, **key, flagged=resolved_first is not None and resolved_first <= due))
+        facts.append(
+            Fact("resolution_due", due, *key, flagged=resolved_first is not None and resolved_first <= due)
+        )
     return tuple(facts)
 
 

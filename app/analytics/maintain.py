@@ -35,8 +35,8 @@ def _changing(sender: Flask, *, ticket: Ticket, **_: Any) -> None:
 
 
 def _deleting(sender: Flask, *, ticket: Ticket, **_: Any) -> None:
-    _, before, _ = _pending().get(ticket.id, (ticket, ticket_facts(ticket), False))
-    _pending()[ticket.id] = (ticket, before, True)
+    entry = _pending().get(ticket.id) or (ticket, ticket_facts(ticket), False)
+    _pending()[ticket.id] = (ticket, entry[1], True)
 
 
 def _apply_pending(session: Session) -> None:
@@ -57,7 +57,11 @@ def _discard(session: Session, *_: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Subscribe to this app's ticket signals and apply deltas at commit."""
-    for signal, receiver in ((ticket_created, _created), (ticket_changing, _changing), (ticket_deleting, _deleting)):
+    for signal, receiver in (
+        (ticket_created, _created),
+        (ticket_changing, _changing),
+        (ticket_deleting, _deleting),
+    ):
         signal.connect(receiver, sender=app, weak=False)
     if not sa.event.contains(db.session, "before_commit", _apply_pending):
         sa.event.listen(db.session, "before_commit", _apply_pending)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,7 +36,9 @@ class Totals:
     flagged: int = 0
 
     def add(self, other: Totals | tuple) -> None:
-        values = (other.tickets, other.timed, other.sum_us, other.flagged) if isinstance(other, Totals) else other
+        values = (
+            (other.tickets, other.timed, other.sum_us, other.flagged) if isinstance(other, Totals) else other
+        )
         self.tickets += int(values[0] or 0)
         self.timed += int(values[1] or 0)
         self.sum_us += int(values[2] or 0)
@@ -76,7 +79,7 @@ def split_window(window: Window) -> Split:
     return Split(edges, (first, last), (month_first, month_last), spans)
 
 
-def _rollup_filters(table: sa.Table, filters: AnalyticsFilters) -> list[sa.ColumnElement]:
+def _rollup_filters(table: Any, filters: AnalyticsFilters) -> list[sa.ColumnElement]:
     conditions = []
     if filters.category:
         conditions.append(table.c.category == filters.category)
@@ -89,8 +92,8 @@ def count_totals(
     measure: str, window: Window, filters: AnalyticsFilters, *, user: User, by_day: bool = False
 ) -> dict[tuple, Totals]:
     """{(category, priority[, day]): Totals} of a measure over the window."""
-    split, found = split_window(window), defaultdict(Totals)
-    table = RollupCount.__table__
+    split, found = split_window(window), defaultdict[tuple, Totals](Totals)
+    table: Any = RollupCount.__table__
     if split.days:
         keys = [table.c.category, table.c.priority, *([table.c.day] if by_day else [])]
         sums = [sa.func.sum(table.c[c]) for c in ("tickets", "timed", "sum_us", "flagged")]
@@ -142,8 +145,8 @@ def exact_totals_query(
 
 def histograms(measure: str, window: Window, filters: AnalyticsFilters, *, user: User) -> dict[Cell, Counter]:
     """{(category, priority): Counter(bucket -> durations)} of a timed measure over the window."""
-    split, found = split_window(window), defaultdict(Counter)
-    table = RollupBucket.__table__
+    split, found = split_window(window), defaultdict[Cell, Counter](Counter)
+    table: Any = RollupBucket.__table__
     spans = [
         sa.and_(table.c.grain == "day", table.c.period >= a, table.c.period < b) for a, b in split.bucket_days
     ]
@@ -160,7 +163,8 @@ def histograms(measure: str, window: Window, filters: AnalyticsFilters, *, user:
         for category, priority, bucket, n in db.session.execute(query):
             found[(category, priority)][bucket] += int(n)
     spec = measure_sql(measure)
-    assert spec.seconds is not None, measure
+    if spec.seconds is None:
+        raise ValueError(f"{measure} has no durations")
     for edge in split.edges:
         rows = (
             sa.select(

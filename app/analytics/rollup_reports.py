@@ -35,12 +35,18 @@ def _dimensions(cells: dict[tuple, Any], empty: Callable[[], Any]) -> Iterable[t
     """('all', None, merged), ('category', c, merged) for each c, ('priority', p, merged) for each p."""
     yield "all", None, _merge(cells, lambda k: True, empty)
     for category in CATEGORY_KEYS:
-        yield "category", category, _merge(cells, lambda k, c=category or "none": k[0] == c, empty)
+        yield "category", category, _merge(cells, _matches(0, category or "none"), empty)
     for priority in PRIORITIES:
-        yield "priority", priority, _merge(cells, lambda k, p=priority: k[1] == p, empty)
+        yield "priority", priority, _merge(cells, _matches(1, priority), empty)
 
 
-def _duration_figures(measure: str, window: Window, filters: AnalyticsFilters, user: User) -> dict[tuple, dict]:
+def _matches(position: int, value: str) -> Callable[[tuple], bool]:
+    return lambda key: key[position] == value
+
+
+def _duration_figures(
+    measure: str, window: Window, filters: AnalyticsFilters, user: User
+) -> dict[tuple, dict]:
     """{(dim, key): {count, timed, mean, median, p90}} for a timed measure."""
     totals = count_totals(measure, window, filters, user=user)
     hists = histograms(measure, window, filters, user=user)
@@ -100,7 +106,9 @@ def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: Us
     totals = count_totals("created", window, filters, user=user, by_day=True)
     grouped: Counter[tuple] = Counter()
     for (category, _, day), total in totals.items():
-        grouped[(period_start(_as_instant(day), interval), None if category == "none" else category)] += total.tickets
+        grouped[(period_start(_as_instant(day), interval), None if category == "none" else category)] += (
+            total.tickets
+        )
     by_category: Counter[str | None] = Counter()
     for (_, category), n in grouped.items():
         by_category[category] += n
@@ -132,7 +140,10 @@ def _reopen_rate(total: Totals) -> dict[str, Any]:
 
 def reopens(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Tickets first resolved in the window, and how many were reopened after that."""
-    merged = {(d, k): t for d, k, t in _dimensions(count_totals("first_resolved", window, filters, user=user), Totals)}
+    merged = {
+        (d, k): t
+        for d, k, t in _dimensions(count_totals("first_resolved", window, filters, user=user), Totals)
+    }
     return {
         "from": window.start,
         "to": window.end,
@@ -155,7 +166,8 @@ def compliance(total: Totals) -> dict[str, Any]:
 def sla(cells_by_target: dict[str, dict[tuple, Totals]]) -> dict[str, Any]:
     """The SLA report from per-(category, priority) totals of response_due and resolution_due."""
     merged = {
-        target: {(d, k): t for d, k, t in _dimensions(cells, Totals)} for target, cells in cells_by_target.items()
+        target: {(d, k): t for d, k, t in _dimensions(cells, Totals)}
+        for target, cells in cells_by_target.items()
     }
 
     def entry(dim: str, key: str | None) -> dict[str, Any]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.analytics.dialect import dialect_name, period_key
-from app.analytics.facts import TIMED, Fact, category_key, measure_sql
+from app.analytics.facts import TIMED, Fact, MeasureSql, category_key, measure_sql
 from app.analytics.models import MEASURES, RollupBucket, RollupCount
 from app.analytics.sketch import bucket_of, bucket_sql
 from app.extensions import db
@@ -38,7 +39,7 @@ def _count_deltas(added: Iterable[Fact], removed: Iterable[Fact]) -> tuple[dict,
     return {k: v for k, v in counts.items() if any(v)}, Counter({k: n for k, n in buckets.items() if n})
 
 
-def _upsert(table: sa.Table, keys: tuple[str, ...], rows: list[dict]) -> None:
+def _upsert(table: Any, keys: tuple[str, ...], rows: list[dict]) -> None:
     insert = (postgresql.insert if dialect_name() == "postgresql" else sqlite.insert)(table)
     sums = [c for c in rows[0] if c not in keys]
     statement = insert.on_conflict_do_update(
@@ -51,8 +52,10 @@ def apply_delta(*, added: Iterable[Fact], removed: Iterable[Fact]) -> None:
     """Add the facts a write brought and subtract the ones it took away, in the current transaction."""
     counts, buckets = _count_deltas(list(added), list(removed))
     if counts:
-        keys = ("measure", "day", "category", "priority")
-        rows = [dict(zip(keys, k, strict=True)) | dict(zip(COUNT_SUMS, v, strict=True)) for k, v in counts.items()]
+        keys: tuple[str, ...] = ("measure", "day", "category", "priority")
+        rows = [
+            dict(zip(keys, k, strict=True)) | dict(zip(COUNT_SUMS, v, strict=True)) for k, v in counts.items()
+        ]
         _upsert(RollupCount.__table__, keys, sorted(rows, key=lambda r: tuple(r[k] for k in keys)))
     if buckets:
         keys = ("measure", "grain", "period", "category", "priority", "bucket")
@@ -81,16 +84,22 @@ def _rebuild_measure(measure: str) -> None:
     )
     keys = (rows.c.day, rows.c.category, rows.c.priority)
     totals = sa.select(
-        sa.literal(measure), *keys, sa.func.count(), sa.func.count(rows.c.seconds),
-        sa.func.coalesce(sa.func.sum(micros_sql(rows.c.seconds)), 0), sa.func.sum(rows.c.flag),
+        sa.literal(measure),
+        *keys,
+        sa.func.count(),
+        sa.func.count(rows.c.seconds),
+        sa.func.coalesce(sa.func.sum(micros_sql(rows.c.seconds)), 0),
+        sa.func.sum(rows.c.flag),
     ).group_by(*keys)
     columns = ["measure", "day", "category", "priority", *COUNT_SUMS]
-    db.session.execute(sa.insert(RollupCount.__table__).from_select(columns, totals))
+    db.session.execute(sa.insert(RollupCount).from_select(columns, totals))
     if measure in TIMED:
         _rebuild_buckets(measure, spec)
 
 
-def _rebuild_buckets(measure: str, spec) -> None:
+def _rebuild_buckets(measure: str, spec: MeasureSql) -> None:
+    if spec.seconds is None:
+        raise ValueError(f"{measure} has no durations")
     for grain in ("day", "month"):
         rows = (
             sa.select(
@@ -105,14 +114,16 @@ def _rebuild_buckets(measure: str, spec) -> None:
         keys = (rows.c.period, rows.c.category, rows.c.priority, rows.c.bucket)
         select = sa.select(sa.literal(measure), sa.literal(grain), *keys, sa.func.count()).group_by(*keys)
         columns = ["measure", "grain", "period", "category", "priority", "bucket", "tickets"]
-        db.session.execute(sa.insert(RollupBucket.__table__).from_select(columns, select))
+        db.session.execute(sa.insert(RollupBucket).from_select(columns, select))
 
 
 def rebuild_rollups() -> None:
     """Recompute every rollup from the ticket rows (seeder, `flask analytics rebuild`); no commit."""
     if dialect_name() == "postgresql":
         # Writers wait while the rollups are rebuilt, so no delta lands between delete and insert.
-        db.session.execute(sa.text("LOCK TABLE analytics_rollups, analytics_rollup_buckets IN EXCLUSIVE MODE"))
+        db.session.execute(
+            sa.text("LOCK TABLE analytics_rollups, analytics_rollup_buckets IN EXCLUSIVE MODE")
+        )
     db.session.execute(sa.delete(RollupCount))
     db.session.execute(sa.delete(RollupBucket))
     for measure in MEASURES:

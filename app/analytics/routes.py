@@ -125,7 +125,9 @@ class Reopens(MethodView):
     @blp.doc(
         description="Tickets whose first resolution (from events) is in the window, and how many of them "
         "were reopened afterwards (a status event from RESOLVED/CLOSED to OPEN/IN_PROGRESS, at "
-        "any time up to now), overall and per category: {resolved, reopened, reopen_rate}." + WINDOW + EXACTNESS
+        "any time up to now), overall and per category: {resolved, reopened, reopen_rate}."
+        + WINDOW
+        + EXACTNESS
     )
     def get(self, args):
         """Reopen rate of resolved tickets"""

@@ -68,12 +68,11 @@ class AnalyticsQuerySchema(Schema):
         },
     )
 
-
     exact = fields.Boolean(
         load_default=False,
         metadata={
-            "description": "Admins only (others get 403): compute from the ticket rows instead of the rollups; "
-            "exact percentiles, but slow on big windows (seconds at a million tickets)."
+            "description": "Admins only (others get 403): compute from the ticket rows instead of the "
+            "rollups; exact percentiles, but slow on big windows (seconds at a million tickets)."
         },
     )
 
@@ -100,7 +99,8 @@ class WindowSchema(Schema):
         metadata={
             "enum": ["rollups", "tickets"],
             "description": "rollups: pre-aggregated per day, category and priority (counts, sums and means "
-            "exact); tickets: computed from the ticket rows (exact=true, an assigned_to filter, the backlog).",
+            "exact); tickets: computed from the ticket rows (exact=true, an assigned_to filter, the "
+            "backlog).",
         },
     )
     percentiles = fields.String(
@@ -289,7 +289,9 @@ class ComplianceSchema(Schema):
     met = fields.Integer(dump_only=True, metadata={"description": "Settled by their due time."})
     breached = fields.Integer(dump_only=True, metadata={"description": "Settled late, or still waiting."})
     compliance_rate = fields.Float(
-        dump_only=True, allow_none=True, metadata={"description": "met / due (4 decimals); null when none due."}
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "met / due (4 decimals); null when none due."},
     )
 
 
@@ -344,5 +346,7 @@ class AtRiskSchema(Schema):
     hours = fields.Float(dump_only=True)
     total = fields.Integer(dump_only=True, metadata={"description": "All matching (ticket, target) pairs."})
     items = fields.List(
-        fields.Nested(AtRiskItemSchema), dump_only=True, metadata={"description": "Soonest due first, up to limit."}
+        fields.Nested(AtRiskItemSchema),
+        dump_only=True,
+        metadata={"description": "Soonest due first, up to limit."},
     )

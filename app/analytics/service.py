@@ -1,4 +1,4 @@
-"""Analytics entry points: rollups by default, the ticket rows when asked (exact) or when rollups cannot answer."""
+"""Analytics entry points: rollups by default, ticket rows on request (exact) or where rollups cannot."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def _report(name: str, *, exact: bool, filters: AnalyticsFilters, **kwargs: Any)
     return {**getattr(rollup_reports, name)(filters=filters, **kwargs), **ROLLUPS}
 
 
-def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: User, exact: bool = False) -> dict:
+def trends(
+    *, window: Window, filters: AnalyticsFilters, interval: str, user: User, exact: bool = False
+) -> dict:
     """Tickets created in the window: total, per category and per period."""
     return _report("trends", exact=exact, window=window, filters=filters, interval=interval, user=user)
 
@@ -96,10 +98,16 @@ def at_risk(*, hours: float, filters: AnalyticsFilters, user: User, limit: int) 
     now = utcnow()
     horizon = now + timedelta(hours=hours)
     queries = [_at_risk_query(t, horizon, filters, user) for t in ("first_response", "resolution")]
-    total = sum(db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0 for q in queries)
+    total = sum(
+        db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0
+        for q in queries
+    )
     union = sa.union_all(*(sa.select(q.limit(limit).subquery()) for q in queries)).subquery()
     rows = db.session.execute(sa.select(union).order_by(union.c.due_at, union.c.ticket_id).limit(limit)).all()
-    found = {t.id: t for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))}
+    found = {
+        t.id: t
+        for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))
+    }
     items = [
         {
             "ticket": found[r.ticket_id],

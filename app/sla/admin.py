@@ -41,10 +41,10 @@ class SlaTargetView(SecureModelView):
                 resolution_hours=form.resolution_hours.data,
             )
         )
-        return db.session.get(SlaTarget, priority) if saved else False
+        return (db.session.get(SlaTarget, priority) or False) if saved else False
 
-    def create_model(self, form: SlaTargetForm) -> SlaTarget | bool:
-        return self._save(form, form.priority.data)
+    def create_model(self, form: SlaTargetForm) -> bool:
+        return bool(self._save(form, form.priority.data))
 
     def update_model(self, form: SlaTargetForm, model: SlaTarget) -> bool:
         return bool(self._save(form, model.priority))

@@ -33,7 +33,7 @@ def list_targets() -> list[dict[str, Any]]:
 
 
 def set_target(*, user: User, priority: str, first_response_hours: float, resolution_hours: float) -> dict:
-    """Change one priority's targets (admins); tickets created from now on get them, older ones keep theirs."""
+    """Change one priority's targets (admins); later tickets get them, existing ones keep theirs."""
     if user.role != "admin":
         raise Forbidden("Only admins can change SLA targets.")
     if priority not in PRIORITIES:
@@ -43,13 +43,19 @@ def set_target(*, user: User, priority: str, first_response_hours: float, resolu
     row.updated_at = utcnow()
     db.session.add(row)
     db.session.commit()
-    return {"priority": priority, "first_response_hours": first_response_hours, "resolution_hours": resolution_hours}
+    return {
+        "priority": priority,
+        "first_response_hours": first_response_hours,
+        "resolution_hours": resolution_hours,
+    }
 
 
 def stamp_due_times(sender: Any, *, ticket: Ticket, **_: Any) -> None:
     """ticket_created receiver: due times from the ticket's priority and the targets in force."""
     row = db.session.get(SlaTarget, ticket.priority)
-    response, resolution = (row.first_response_hours, row.resolution_hours) if row else DEFAULT_TARGETS[ticket.priority]
+    response, resolution = (
+        (row.first_response_hours, row.resolution_hours) if row else DEFAULT_TARGETS[ticket.priority]
+    )
     created = as_utc(ticket.created_at)
     ticket.first_response_due_at = created + timedelta(hours=response)
     ticket.resolution_due_at = created + timedelta(hours=resolution)

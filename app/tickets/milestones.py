@@ -56,7 +56,9 @@ def _first(
     predicate: Callable[[sa.FromClause], sa.ColumnElement], *, staff_only: bool = False, last: bool = False
 ) -> sa.ScalarSelect:
     e = events.alias("e")
-    query = sa.select((sa.func.max if last else sa.func.min)(e.c.created_at)).where(e.c.ticket_id == tickets.c.id, predicate(e))
+    query = sa.select((sa.func.max if last else sa.func.min)(e.c.created_at)).where(
+        e.c.ticket_id == tickets.c.id, predicate(e)
+    )
     if staff_only:
         query = query.where(e.c.actor_id.in_(sa.select(User.id).where(User.role.in_(STAFF_ROLES))))
     return query.scalar_subquery()
@@ -91,13 +93,17 @@ class Milestones(Generic[T]):
     reopened_at: T | None = None
 
 
-def apply_event(m: Milestones[T], *, kind: str, old: str | None, new: str | None, by_staff: bool, at: T) -> Milestones[T]:
+def apply_event(
+    m: Milestones[T], *, kind: str, old: str | None, new: str | None, by_staff: bool, at: T
+) -> Milestones[T]:
     """The milestones after one event: the one rule, whose SQL twin is backfill_milestones."""
     resolved_at = m.resolved_at
     if kind in ("created", "status"):
         # Set on resolution, kept while it moves between RESOLVED and CLOSED, cleared on reopening.
         resolved_at = (m.resolved_at if old in DONE_STATUSES else at) if new in DONE_STATUSES else None
-    resolves = kind in ("created", "status") and new in DONE_STATUSES and (old is None or old in OPEN_STATUSES)
+    resolves = (
+        kind in ("created", "status") and new in DONE_STATUSES and (old is None or old in OPEN_STATUSES)
+    )
     reopens = kind == "status" and old in DONE_STATUSES and new in OPEN_STATUSES
     responds = kind in ("assignment", "status") and by_staff
     return Milestones(

@@ -22,7 +22,9 @@ _RESOLUTION = sa.text(
     "kind IN ('created', 'status') AND to_value IN ('RESOLVED', 'CLOSED') "
     "AND (from_value IS NULL OR from_value IN ('OPEN', 'IN_PROGRESS'))"
 )
-_REOPEN = sa.text("kind = 'status' AND from_value IN ('RESOLVED', 'CLOSED') AND to_value IN ('OPEN', 'IN_PROGRESS')")
+_REOPEN = sa.text(
+    "kind = 'status' AND from_value IN ('RESOLVED', 'CLOSED') AND to_value IN ('OPEN', 'IN_PROGRESS')"
+)
 _AWAITING_RESPONSE = sa.text("first_response_at IS NULL AND first_resolved_at IS NULL")
 _AWAITING_RESOLUTION = sa.text("first_resolved_at IS NULL")
 
@@ -30,6 +32,7 @@ _AWAITING_RESOLUTION = sa.text("first_resolved_at IS NULL")
 def _partial(name: str, *columns: str, where: sa.TextClause) -> sa.Index:
     # Queries spell their constants inline (app/tickets/milestones.in_literals) so PostgreSQL matches these.
     return sa.Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
 
 EVENT_KINDS = ("created", "status", "assignment", "category", "priority", "edited")
 
@@ -51,17 +54,37 @@ class Ticket(Model):
         # Covering indexes for the reports (index-only range scans over each window column).
         sa.Index(
             "ix_tickets_created_at_milestones",
-            "created_at", "category", "priority", "assigned_to_id", "first_response_at",
+            "created_at",
+            "category",
+            "priority",
+            "assigned_to_id",
+            "first_response_at",
         ),
         sa.Index(
             "ix_tickets_resolved_at_milestones",
-            "resolved_at", "category", "priority", "assigned_to_id", "created_at", "first_resolved_at",
+            "resolved_at",
+            "category",
+            "priority",
+            "assigned_to_id",
+            "created_at",
+            "first_resolved_at",
         ),
         sa.Index(
-            "ix_tickets_first_resolved_at", "first_resolved_at", "category", "priority", "assigned_to_id", "reopened_at"
+            "ix_tickets_first_resolved_at",
+            "first_resolved_at",
+            "category",
+            "priority",
+            "assigned_to_id",
+            "reopened_at",
         ),
         _partial(
-            "ix_tickets_open_created_at", "created_at", "status", "category", "priority", "assigned_to_id", where=_OPEN
+            "ix_tickets_open_created_at",
+            "created_at",
+            "status",
+            "category",
+            "priority",
+            "assigned_to_id",
+            where=_OPEN,
         ),
         # SLA reports (window on the due time) and the at-risk list (tickets still waiting).
         sa.Index("ix_tickets_first_response_due_at", "first_response_due_at", "category", "priority"),

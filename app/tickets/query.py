@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.models import User
 from app.tickets.models import PRIORITIES, Ticket
@@ -37,7 +38,9 @@ class TicketFilters:
     ordering: str = "-created_at"
 
 
-def user_filter(column: sa.ColumnElement[Any], value: str, user: User) -> sa.ColumnElement[bool]:
+def user_filter(
+    column: sa.ColumnElement[Any] | InstrumentedAttribute[Any], value: str, user: User
+) -> sa.ColumnElement[bool]:
     """column matches 'me' (the user), 'none' (NULL) or a user id: the one rule for user filters."""
     if value == "me":
         return column == user.id

@@ -36,7 +36,9 @@ class TicketSchema(Schema):
     updated_at = UTCDateTime(dump_only=True)
     resolved_at = UTCDateTime(dump_only=True, allow_none=True)
     first_response_due_at = UTCDateTime(
-        dump_only=True, allow_none=True, metadata={"description": "First response due (SLA target at creation)."}
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "First response due (SLA target at creation)."},
     )
     resolution_due_at = UTCDateTime(
         dump_only=True, allow_none=True, metadata={"description": "Resolution due (SLA target at creation)."}

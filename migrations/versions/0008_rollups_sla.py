@@ -47,13 +47,21 @@ def _measures(sql: dict[str, str]) -> dict[str, tuple[str, str, str]]:
     e = sql["epoch"]
     return {
         "created": ("created_at", e.format(a="first_response_at", b="created_at"), "0"),
-        "resolved": ("resolved_at", e.format(a="coalesce(first_resolved_at, resolved_at)", b="created_at"), "0"),
-        "first_resolved": ("first_resolved_at", "NULL", "CASE WHEN reopened_at IS NOT NULL THEN 1 ELSE 0 END"),
+        "resolved": (
+            "resolved_at",
+            e.format(a="coalesce(first_resolved_at, resolved_at)", b="created_at"),
+            "0",
+        ),
+        "first_resolved": (
+            "first_resolved_at",
+            "NULL",
+            "CASE WHEN reopened_at IS NOT NULL THEN 1 ELSE 0 END",
+        ),
         "response_due": (
             "first_response_due_at",
             "NULL",
-            "CASE WHEN first_response_at <= first_response_due_at OR first_resolved_at <= first_response_due_at "
-            "THEN 1 ELSE 0 END",
+            "CASE WHEN first_response_at <= first_response_due_at "
+            "OR first_resolved_at <= first_response_due_at THEN 1 ELSE 0 END",
         ),
         "resolution_due": (
             "resolution_due_at",
@@ -67,22 +75,27 @@ def _backfill() -> None:
     sql = _sql(op.get_bind().dialect.name)
     for measure, (at, seconds, flag) in _measures(sql).items():
         rows = (
-            f"SELECT {sql['day'].format(c=at)} AS day, {sql['month'].format(c=at)} AS month, "
-            f"coalesce(category, 'none') AS category, priority, CAST({seconds} AS FLOAT) AS seconds, {flag} AS flag "
+            f"SELECT {sql['day'].format(c=at)} AS day, {sql['month'].format(c=at)} AS month, "  # noqa: S608 - constants of this module only
+            f"coalesce(category, 'none') AS category, priority, "
+            f"CAST({seconds} AS FLOAT) AS seconds, {flag} AS flag "
             f"FROM tickets WHERE {at} IS NOT NULL"
         )
+        # Only this module's constants are formatted into the SQL, never input.
         op.execute(
-            "INSERT INTO analytics_rollups (measure, day, category, priority, tickets, timed, sum_us, flagged) "
+            "INSERT INTO analytics_rollups "  # noqa: S608
+            "(measure, day, category, priority, tickets, timed, sum_us, flagged) "
             f"SELECT '{measure}', day, category, priority, count(*), count(seconds), "
             "coalesce(sum(CAST(round(seconds * 1000000) AS BIGINT)), 0), sum(flag) "
             f"FROM ({rows}) r GROUP BY day, category, priority"
         )
         if seconds == "NULL":
             continue
-        bucket = f"CASE WHEN seconds <= 0 THEN {ZERO_BUCKET} ELSE CAST(ceil(ln(seconds) * {PER_LN!r}) AS INTEGER) END"
+        logarithmic = f"CAST(ceil(ln(seconds) * {PER_LN!r}) AS INTEGER)"
+        bucket = f"CASE WHEN seconds <= 0 THEN {ZERO_BUCKET} ELSE {logarithmic} END"
         for grain, period in (("day", "day"), ("month", "month")):
             op.execute(
-                "INSERT INTO analytics_rollup_buckets (measure, grain, period, category, priority, bucket, tickets) "
+                "INSERT INTO analytics_rollup_buckets "  # noqa: S608
+                "(measure, grain, period, category, priority, bucket, tickets) "
                 f"SELECT '{measure}', '{grain}', period, category, priority, bucket, count(*) FROM "
                 f"(SELECT {period} AS period, category, priority, {bucket} AS bucket FROM ({rows}) r "
                 "WHERE seconds IS NOT NULL) b GROUP BY period, category, priority, bucket"
@@ -102,17 +115,25 @@ def upgrade():
     )
     op.create_index("ix_tickets_resolution_due_at", "tickets", ["resolution_due_at", "category", "priority"])
     for name, column, where in (
-        ("ix_tickets_awaiting_response", "first_response_due_at", "first_response_at IS NULL AND first_resolved_at IS NULL"),
+        (
+            "ix_tickets_awaiting_response",
+            "first_response_due_at",
+            "first_response_at IS NULL AND first_resolved_at IS NULL",
+        ),
         ("ix_tickets_awaiting_resolution", "resolution_due_at", "first_resolved_at IS NULL"),
     ):
-        op.create_index(name, "tickets", [column], postgresql_where=sa.text(where), sqlite_where=sa.text(where))
+        op.create_index(
+            name, "tickets", [column], postgresql_where=sa.text(where), sqlite_where=sa.text(where)
+        )
     sla = op.create_table(
         "sla_targets",
         sa.Column("priority", sa.String(8), primary_key=True),
         sa.Column("first_response_hours", sa.Float(), nullable=False),
         sa.Column("resolution_hours", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("priority IN ('LOW', 'MEDIUM', 'HIGH', 'URGENT')", name=op.f("ck_sla_targets_priority")),
+        sa.CheckConstraint(
+            "priority IN ('LOW', 'MEDIUM', 'HIGH', 'URGENT')", name=op.f("ck_sla_targets_priority")
+        ),
         sa.CheckConstraint(
             "first_response_hours > 0 AND resolution_hours > 0", name=op.f("ck_sla_targets_positive_hours")
         ),

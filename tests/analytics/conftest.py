@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.analytics.agreement import assert_agrees
-
 from app.analytics.rollups import rebuild_rollups
 from app.extensions import db
 from app.tickets.milestones import backfill_milestones
 from app.tickets.models import Ticket, TicketEvent
+from tests.analytics.agreement import assert_agrees
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 
@@ -75,7 +74,9 @@ def get(client, agent, admin, auth):
         assert response.status_code == expect, response.get_json()
         if expect != 200 or params.get("assigned_to") == "me":  # "me" is another user for the admin
             return response.get_json()
-        exact = client.get(f"/api/analytics/{path}/", query_string={**params, "exact": "true"}, headers=as_admin)
+        exact = client.get(
+            f"/api/analytics/{path}/", query_string={**params, "exact": "true"}, headers=as_admin
+        )
         assert exact.status_code == 200, exact.get_json()
         assert_agrees(response.get_json(), exact.get_json())
         return exact.get_json()

@@ -30,7 +30,9 @@ categories = st.sampled_from((*CATEGORIES, None))
 priorities = st.sampled_from(PRIORITIES)
 pauses = st.integers(min_value=0, max_value=4 * 86400 * 1_000_000).map(lambda us: timedelta(microseconds=us))
 operations = st.one_of(
-    st.tuples(st.just("create"), priorities, categories, st.sampled_from(("OPEN", "OPEN", "RESOLVED", "CLOSED"))),
+    st.tuples(
+        st.just("create"), priorities, categories, st.sampled_from(("OPEN", "OPEN", "RESOLVED", "CLOSED"))
+    ),
     st.tuples(st.just("transition"), st.integers(0, 10_000), st.integers(0, 2), st.booleans()),
     st.tuples(st.just("category"), st.integers(0, 10_000), categories),
     st.tuples(st.just("priority"), st.integers(0, 10_000), priorities),
@@ -56,7 +58,13 @@ def _apply(op: tuple, users: dict, live: list[Ticket]) -> None:
     kind = op[0]
     if kind == "create":
         _, priority, category, status = op
-        data = {"title": "t", "description": "d", "priority": priority, "status": status, "category": category}
+        data = {
+            "title": "t",
+            "description": "d",
+            "priority": priority,
+            "status": status,
+            "category": category,
+        }
         live.append(tickets.create_ticket(user=users["agent"], data={k: v for k, v in data.items() if v}))
         return
     if not live:

@@ -1,4 +1,4 @@
-"""Rollups: which answer is which, exact=true for admins only, the rebuild and the migration backfill agree."""
+"""Rollups: which answer is which, exact=true for admins only, rebuild and migration backfill agree."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from app.analytics.models import RollupBucket, RollupCount
-from app.analytics.sketch import percentile
-from app.analytics.sketch import bucket_of
+from app.analytics.sketch import bucket_of, percentile
 from app.extensions import db
 from tests.helpers import command_env, run
 from tests.test_migrations import ROWS

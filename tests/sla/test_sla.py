@@ -1,4 +1,4 @@
-"""SLA targets per priority, due times kept from creation, met/breached on the ticket, report and at-risk list."""
+"""SLA targets per priority, due times kept from creation, met/breached on tickets, report, at-risk list."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ T0 = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 def clock(monkeypatch):
     """A settable 'now' for the ticket service, the ticket schema and the analytics."""
     state = {"now": T0}
-    for target in ("app.tickets.service", "app.tickets.schemas", "app.analytics.service", "app.analytics.window"):
+    for target in (
+        "app.tickets.service",
+        "app.tickets.schemas",
+        "app.analytics.service",
+        "app.analytics.window",
+    ):
         monkeypatch.setattr(f"{target}.utcnow", lambda: state["now"])
     return state
 
@@ -56,7 +61,9 @@ def test_a_ticket_keeps_the_targets_it_was_created_under(client, agent, admin, a
     first = _create(client, auth(agent), priority="HIGH")
     assert first["first_response_due_at"].startswith("2024-05-06T13:00:00")
     assert first["resolution_due_at"].startswith("2024-05-07T09:00:00")
-    client.put("/api/sla/targets/HIGH/", json={"first_response_hours": 1, "resolution_hours": 2}, headers=auth(admin))
+    client.put(
+        "/api/sla/targets/HIGH/", json={"first_response_hours": 1, "resolution_hours": 2}, headers=auth(admin)
+    )
     second = _create(client, auth(agent), priority="HIGH")
     assert second["first_response_due_at"].startswith("2024-05-06T10:00:00")
     again = client.get(f"/api/tickets/{first['id']}/", headers=auth(agent)).json
