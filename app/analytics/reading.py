@@ -1,8 +1,9 @@
 """Reading rollups for a window: whole days from the rollups, the partial days at its ends from ticket rows.
 
-Counts and sums come from the daily rows; histograms from monthly rows for whole months and daily rows for
-the other whole days. The partial first and last day are aggregated from the tickets with the same rule's
-SQL twin (app/analytics/facts.py), so every count equals the exact one for any window.
+Counts and sums come from the daily rows; histograms from monthly rows for whole months and, for a partial
+month, its daily rows or the month's row minus the daily rows outside the window, whichever is fewer. The
+partial first and last day are aggregated from the tickets with the same rule's SQL twin
+(app/analytics/facts.py), so every count equals the exact one for any window.
 """
 
 from __future__ import annotations
@@ -45,22 +46,46 @@ class Totals:
         self.flagged += int(values[3] or 0)
 
 
+Span = tuple[str, date, date, int]  # (grain, first period, end period exclusive, +1 or -1)
+
+
 @dataclass(frozen=True)
 class Split:
-    """A window cut into partial days (edges), whole days and, inside those, whole months."""
+    """A window cut into partial days (edges), whole days, and the histogram rows that sum to those days."""
 
     edges: list[Window] = field(default_factory=list)
     days: tuple[date, date] | None = None
-    months: tuple[date, date] | None = None
-    bucket_days: list[tuple[date, date]] = field(default_factory=list)
+    bucket_spans: list[Span] = field(default_factory=list)
 
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _bucket_spans(first: date, last: date) -> list[Span]:
+    """Histogram rows covering whole days [first, last): a month's row where it is whole, and for a partial
+    month whichever reads fewer day rows: its days, or the month's row minus the days outside."""
+    spans: list[Span] = []
+    month = _month_start(first)
+    while month < last:
+        following = _next_month(month)
+        a, b = max(first, month), min(last, following)
+        inside, outside = (b - a).days, (following - month).days - (b - a).days
+        if outside == 0 or inside > outside:
+            spans.append(("month", month, following, 1))
+            spans += [("day", x, y, -1) for x, y in ((month, a), (b, following)) if x < y]
+        else:
+            spans.append(("day", a, b, 1))
+        month = following
+    return spans
 
 
 def split_window(window: Window) -> Split:
@@ -71,12 +96,7 @@ def split_window(window: Window) -> Split:
     if first >= last:
         return Split(edges=[window] if start < end else [])
     edges = [w for w in (Window(start, _midnight(first)), Window(_midnight(last), end)) if w.start < w.end]
-    month_first = first if first.day == 1 else _next_month(first)
-    month_last = last.replace(day=1)
-    if month_first >= month_last:
-        return Split(edges, (first, last), None, [(first, last)])
-    spans = [(a, b) for a, b in ((first, month_first), (month_last, last)) if a < b]
-    return Split(edges, (first, last), (month_first, month_last), spans)
+    return Split(edges, (first, last), _bucket_spans(first, last))
 
 
 def _rollup_filters(table: Any, filters: AnalyticsFilters) -> list[sa.ColumnElement]:
@@ -148,20 +168,26 @@ def histograms(measure: str, window: Window, filters: AnalyticsFilters, *, user:
     split, found = split_window(window), defaultdict[Cell, Counter](Counter)
     table: Any = RollupBucket.__table__
     spans = [
-        sa.and_(table.c.grain == "day", table.c.period >= a, table.c.period < b) for a, b in split.bucket_days
+        (sa.and_(table.c.grain == grain, table.c.period >= a, table.c.period < b), sign)
+        for grain, a, b, sign in split.bucket_spans
     ]
-    if split.months:
-        m0, m1 = split.months
-        spans.append(sa.and_(table.c.grain == "month", table.c.period >= m0, table.c.period < m1))
     if spans:
         keys = (table.c.category, table.c.priority, table.c.bucket)
+        sign = (
+            sa.case(*[(condition, -1) for condition, s in spans if s < 0], else_=1)
+            if any(s < 0 for _, s in spans)
+            else sa.literal(1)
+        )
         query = (
-            sa.select(*keys, sa.func.sum(table.c.tickets))
-            .where(table.c.measure == measure, sa.or_(*spans), *_rollup_filters(table, filters))
+            sa.select(*keys, sa.func.sum(table.c.tickets * sign))
+            .where(
+                table.c.measure == measure, sa.or_(*(c for c, _ in spans)), *_rollup_filters(table, filters)
+            )
             .group_by(*keys)
         )
         for category, priority, bucket, n in db.session.execute(query):
-            found[(category, priority)][bucket] += int(n)
+            if n:
+                found[(category, priority)][bucket] += int(n)
     spec = measure_sql(measure)
     if spec.seconds is None:
         raise ValueError(f"{measure} has no durations")

@@ -87,8 +87,17 @@ class Ticket(Model):
             where=_OPEN,
         ),
         # SLA reports (window on the due time) and the at-risk list (tickets still waiting).
-        sa.Index("ix_tickets_first_response_due_at", "first_response_due_at", "category", "priority"),
-        sa.Index("ix_tickets_resolution_due_at", "resolution_due_at", "category", "priority"),
+        sa.Index(
+            "ix_tickets_first_response_due_at",
+            "first_response_due_at",
+            "category",
+            "priority",
+            "first_response_at",
+            "first_resolved_at",
+        ),
+        sa.Index(
+            "ix_tickets_resolution_due_at", "resolution_due_at", "category", "priority", "first_resolved_at"
+        ),
         _partial("ix_tickets_awaiting_response", "first_response_due_at", where=_AWAITING_RESPONSE),
         _partial("ix_tickets_awaiting_resolution", "resolution_due_at", where=_AWAITING_RESOLUTION),
     )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, date, datetime
 
 import numpy as np
 import sqlalchemy as sa
 
 from app.analytics.models import RollupBucket, RollupCount
+from app.analytics.reading import split_window
 from app.analytics.sketch import bucket_of, percentile
+from app.analytics.window import Window
 from app.extensions import db
 from tests.helpers import command_env, run
 from tests.test_migrations import ROWS
@@ -80,3 +83,19 @@ def test_percentiles_from_buckets_are_within_one_percent():
         exact = float(np.percentile(values, p * 100))
         assert abs(percentile(histogram, p) - exact) <= 0.01 * exact
     assert percentile({}, 0.5) is None
+
+
+def test_a_window_reads_whole_months_and_the_fewest_day_rows():
+    window = Window(datetime(2024, 1, 3, 12, tzinfo=UTC), datetime(2024, 3, 29, 8, tzinfo=UTC))
+    split = split_window(window)
+    assert [(e.start.day, e.end.day) for e in split.edges] == [(3, 4), (29, 29)]
+    assert split.days == (date(2024, 1, 4), date(2024, 3, 29))
+    assert split.bucket_spans == [
+        ("month", date(2024, 1, 1), date(2024, 2, 1), 1),
+        ("day", date(2024, 1, 1), date(2024, 1, 4), -1),
+        ("month", date(2024, 2, 1), date(2024, 3, 1), 1),
+        ("month", date(2024, 3, 1), date(2024, 4, 1), 1),
+        ("day", date(2024, 3, 29), date(2024, 4, 1), -1),
+    ]
+    short = split_window(Window(datetime(2024, 1, 10, tzinfo=UTC), datetime(2024, 1, 12, tzinfo=UTC)))
+    assert short.bucket_spans == [("day", date(2024, 1, 10), date(2024, 1, 12), 1)] and not short.edges
