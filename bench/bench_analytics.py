@@ -181,7 +181,7 @@ def write_throughput(env: dict[str, str], rounds: int = 3, ops: int = 200) -> di
     return {m: {k: statistics.median(v) for k, v in kinds.items()} for m, kinds in rates.items()}
 
 
-def report(n: int, lat: list[tuple], pct: list[tuple], writes: dict) -> None:
+def report(n: int, lat: list[tuple], pct: list[tuple], writes: dict | None) -> None:
     print(f"\n### {n:,} tickets\n")
     print(
         "| endpoint | days | p50 ms rollups | p95 ms rollups | p50 ms exact (before) | p95 ms exact "
@@ -198,6 +198,8 @@ def report(n: int, lat: list[tuple], pct: list[tuple], writes: dict) -> None:
     print("|---|---|---|---:|---:|---:|")
     for endpoint, group, figure, a, e, error in pct:
         print(f"| {endpoint} | {group} | {figure} | {a:.3f} | {e:.3f} | {error:.4%} |")
+    if writes is None:
+        return
     print("\n| writes (in-process, sequential) | with rollups /s | without /s | change |")
     print("|---|---:|---:|---:|")
     for kind in ("create", "transition"):
@@ -212,6 +214,7 @@ def main() -> None:
     parser.add_argument("--exact-requests", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="Keep an already seeded database of that size.")
     parser.add_argument("--grow-from", help="Make each size by copying this seeded database's tickets.")
+    parser.add_argument("--skip-writes", action="store_true", help="Leave out the write throughput.")
     args = parser.parse_args()
     for n in args.sizes:
         env = grow(args.grow_from, n) if args.grow_from else _database(n, args.reuse)
@@ -220,8 +223,7 @@ def main() -> None:
             session.headers["Authorization"] = f"Bearer {issue_token(base)}"
             lat = latencies(base, session, args.requests, args.exact_requests)
             pct = percentile_rows(base, session)
-        writes = write_throughput(env)
-        report(n, lat, pct, writes)
+        report(n, lat, pct, None if args.skip_writes else write_throughput(env))
 
 
 if __name__ == "__main__":
