@@ -87,15 +87,17 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.ml.routes import blp as ml_blp
     from app.ml.routes import tickets_blp as ml_tickets_blp
+    from app.sla.routes import blp as sla_blp
     from app.tickets.routes import blp as tickets_blp
 
-    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp, audit_blp):
+    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp, audit_blp, sla_blp):
         api.register_blueprint(blp)
     register_docs(app)
 
 
 def register_commands(app: Flask) -> None:
     """Add the operator CLI commands to `flask`."""
+    from app.analytics.commands import analytics_group
     from app.auth.commands import create_demo_users_command, create_user_command
     from app.demo.commands import seed_tickets_command
     from app.ml.commands import init_tracking_store_command, promote_command, train_command
@@ -106,12 +108,16 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(train_command)
     app.cli.add_command(promote_command)
     app.cli.add_command(init_tracking_store_command)
+    app.cli.add_command(analytics_group)
 
 
 def register_features(app: Flask) -> None:
     """Wire packages that react to others (ML, admin) once the core app exists."""
-    from app import ml
+    from app import ml, sla
     from app.admin import register_admin
+    from app.analytics import maintain
 
+    sla.init_app(app)
+    maintain.init_app(app)
     ml.init_app(app)
     register_admin(app)

@@ -12,6 +12,8 @@ from app.admin.tickets_view import TicketView
 from app.admin.views import EventView, TokenView, UserView
 from app.auth.models import ApiToken, User
 from app.extensions import db
+from app.sla.admin import SlaTargetView
+from app.sla.models import SlaTarget
 from app.tickets.models import Ticket, TicketEvent
 
 
@@ -28,6 +30,7 @@ def register_admin(app: Flask) -> Admin:
     )
     admin.add_view(TicketView(Ticket, db, name="Tickets", endpoint="ticket"))
     admin.add_view(EventView(TicketEvent, db, name="Ticket events", endpoint="ticket_event"))
+    admin.add_view(SlaTargetView(SlaTarget, db, name="SLA targets", endpoint="sla_target"))
     admin.add_view(UserView(User, db, name="Users", endpoint="user"))
     admin.add_view(TokenView(ApiToken, db, name="API tokens", endpoint="api_token"))
     admin.add_view(LoginView(name="Sign in", url="login", endpoint="admin_login"))

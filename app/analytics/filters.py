@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.tickets.models import Ticket
+from app.tickets.query import user_filter
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,6 @@ def ticket_conditions(f: AnalyticsFilters, *, user: User) -> list[sa.ColumnEleme
         conditions.append(Ticket.category.is_(None) if uncategorised else Ticket.category == f.category)
     if f.priority:
         conditions.append(Ticket.priority == f.priority)
-    if f.assigned_to == "me":
-        conditions.append(Ticket.assigned_to_id == user.id)
-    elif f.assigned_to == "none":
-        conditions.append(Ticket.assigned_to_id.is_(None))
-    elif f.assigned_to:
-        conditions.append(Ticket.assigned_to_id == int(f.assigned_to))
+    if f.assigned_to:
+        conditions.append(user_filter(Ticket.assigned_to_id, f.assigned_to, user))
     return conditions

@@ -68,6 +68,14 @@ class AnalyticsQuerySchema(Schema):
         },
     )
 
+    exact = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Admins only (others get 403): compute from the ticket rows instead of the "
+            "rollups; exact percentiles, but slow on big windows (seconds at a million tickets)."
+        },
+    )
+
 
 class TrendsQuerySchema(AnalyticsQuerySchema):
     interval = fields.String(
@@ -86,6 +94,22 @@ def _seconds(description: str) -> fields.Float:
 
 
 class WindowSchema(Schema):
+    source = fields.String(
+        dump_only=True,
+        metadata={
+            "enum": ["rollups", "tickets"],
+            "description": "rollups: pre-aggregated per day, category and priority (counts, sums and means "
+            "exact); tickets: computed from the ticket rows (exact=true, an assigned_to filter, the "
+            "backlog).",
+        },
+    )
+    percentiles = fields.String(
+        dump_only=True,
+        metadata={
+            "enum": ["approximate, within 1%", "exact"],
+            "description": "Whether median/p90 figures are exact or within 1% relative error (log buckets).",
+        },
+    )
     start = UTCDateTime(
         dump_only=True,
         data_key="from",
@@ -254,3 +278,75 @@ class FirstResponseSchema(WindowSchema):
     mean_seconds = _seconds("Mean time from created_at to the first agent action.")
     median_seconds = _seconds("Median time to the first agent action.")
     p90_seconds = _seconds("90th percentile time to the first agent action.")
+
+
+class SlaQuerySchema(AnalyticsQuerySchema):
+    pass
+
+
+class ComplianceSchema(Schema):
+    due = fields.Integer(dump_only=True, metadata={"description": "Targets due in the window (up to now)."})
+    met = fields.Integer(dump_only=True, metadata={"description": "Settled by their due time."})
+    breached = fields.Integer(dump_only=True, metadata={"description": "Settled late, or still waiting."})
+    compliance_rate = fields.Float(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "met / due (4 decimals); null when none due."},
+    )
+
+
+class _SlaFigures(Schema):
+    first_response = fields.Nested(ComplianceSchema, dump_only=True)
+    resolution = fields.Nested(ComplianceSchema, dump_only=True)
+
+
+class SlaPrioritySchema(_SlaFigures):
+    priority = fields.String(dump_only=True, metadata={"enum": list(PRIORITIES)})
+
+
+class SlaCategorySchema(_SlaFigures):
+    category = _category()
+
+
+class SlaReportSchema(WindowSchema, _SlaFigures):
+    by_priority = fields.List(fields.Nested(SlaPrioritySchema), dump_only=True)
+    by_category = fields.List(fields.Nested(SlaCategorySchema), dump_only=True)
+
+
+class AtRiskQuerySchema(Schema):
+    hours = fields.Float(
+        load_default=4.0,
+        validate=validate.Range(min=0, max=24 * 365),
+        metadata={"description": "Horizon: targets due within this many hours from now, or already overdue."},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    category = AnalyticsQuerySchema._declared_fields["category"]
+    priority = AnalyticsQuerySchema._declared_fields["priority"]
+    assigned_to = AnalyticsQuerySchema._declared_fields["assigned_to"]
+
+
+class AtRiskTicketSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": list(OPEN_STATUSES)})
+    priority = fields.String(dump_only=True, metadata={"enum": list(PRIORITIES)})
+    category = _category()
+    assigned_to = fields.Nested(UserRefSchema, dump_only=True, allow_none=True)
+
+
+class AtRiskItemSchema(Schema):
+    ticket = fields.Nested(AtRiskTicketSchema, dump_only=True)
+    target = fields.String(dump_only=True, metadata={"enum": ["first_response", "resolution"]})
+    due_at = UTCDateTime(dump_only=True)
+    overdue = fields.Boolean(dump_only=True, metadata={"description": "The due time has passed: breached."})
+
+
+class AtRiskSchema(Schema):
+    as_of = UTCDateTime(dump_only=True)
+    hours = fields.Float(dump_only=True)
+    total = fields.Integer(dump_only=True, metadata={"description": "All matching (ticket, target) pairs."})
+    items = fields.List(
+        fields.Nested(AtRiskItemSchema),
+        dump_only=True,
+        metadata={"description": "Soonest due first, up to limit."},
+    )

@@ -1,216 +1,120 @@
-"""Analytics queries: each aggregates in the database and returns a small dict for the API."""
+"""Analytics entry points: rollups by default, ticket rows on request (exact) or where rollups cannot."""
 
 from __future__ import annotations
 
-from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from app.analytics.dialect import as_date, period_key, seconds_between, tune_session
+from app.analytics import exact as exact_reports
+from app.analytics import rollup_reports
+from app.analytics.dialect import tune_session
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
-from app.analytics.indexes import is_open
-from app.analytics.percentiles import duration_stats
-from app.analytics.window import Window, periods
+from app.analytics.reading import count_totals, exact_totals_query
+from app.analytics.sketch import APPROXIMATE
+from app.analytics.window import Window
 from app.auth.models import User
 from app.extensions import db
 from app.tickets.milestones import tickets
-from app.tickets.models import CATEGORIES, OPEN_STATUSES, PRIORITIES
-from app.timeutil import utcnow
+from app.tickets.models import Ticket
+from app.timeutil import as_utc, utcnow
 
-CATEGORY_KEYS: tuple[str | None, ...] = (*CATEGORIES, None)
-FIGURES = ("mean", "median", "p90")
-
-
-def _in_window(column: sa.ColumnElement, window: Window) -> sa.ColumnElement:
-    return sa.and_(column >= window.start, column < window.end)
+EXACT = {"source": "tickets", "percentiles": "exact"}
+ROLLUPS = {"source": "rollups", "percentiles": APPROXIMATE}
+SLA_TARGETS = ("response_due", "resolution_due")
 
 
-def _round(value: float | None) -> float | None:
-    # Milliseconds: beyond that PostgreSQL and SQLite float arithmetic may differ in the last bits.
-    return None if value is None else round(float(value), 3)
+def _from_rows(exact: bool, filters: AnalyticsFilters) -> bool:
+    # Rollups are kept per category and priority; an assignee filter needs the ticket rows.
+    return exact or filters.assigned_to is not None
 
 
-# The duration CTEs are MATERIALIZED: PostgreSQL would inline a CTE used once and then evaluate its
-# correlated subquery once per aggregate (count, avg and each percentile).
-def _stats_rows(source: sa.Subquery | sa.CTE, dims: dict[str, sa.ColumnElement | None]) -> dict[tuple, Any]:
-    """{(dim, key): row} of duration_stats for each dimension (None: overall)."""
-    query = sa.union_all(*(duration_stats(source, dim=d, key=k) for d, k in dims.items()))
-    return {(row.dim, row.key): row for row in db.session.execute(query)}
-
-
-def _figures(row: Any | None, prefix: str = "") -> dict[str, float | None]:
-    return {f"{prefix}{name}_seconds": _round(getattr(row, name, None)) for name in FIGURES}
-
-
-def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: User) -> dict[str, Any]:
-    """Tickets created in the window: total, per category, and a zero-filled per-period series."""
+def _report(name: str, *, exact: bool, filters: AnalyticsFilters, **kwargs: Any) -> dict[str, Any]:
     tune_session()
-    period = period_key(tickets.c.created_at, interval)
-    query = (
-        sa.select(period.label("period"), tickets.c.category, sa.func.count().label("n"))
-        .where(_in_window(tickets.c.created_at, window), *ticket_conditions(filters, user=user))
-        .group_by(period, tickets.c.category)
+    if _from_rows(exact, filters):
+        return {**getattr(exact_reports, name)(filters=filters, **kwargs), **EXACT}
+    return {**getattr(rollup_reports, name)(filters=filters, **kwargs), **ROLLUPS}
+
+
+def trends(
+    *, window: Window, filters: AnalyticsFilters, interval: str, user: User, exact: bool = False
+) -> dict:
+    """Tickets created in the window: total, per category and per period."""
+    return _report("trends", exact=exact, window=window, filters=filters, interval=interval, user=user)
+
+
+def mttr(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:
+    """Time to first resolution of the tickets resolved in the window."""
+    return _report("mttr", exact=exact, window=window, filters=filters, user=user)
+
+
+def first_response(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:
+    """Time to the first staff action of the tickets created in the window."""
+    return _report("first_response", exact=exact, window=window, filters=filters, user=user)
+
+
+def reopens(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:
+    """Tickets first resolved in the window and how many were reopened."""
+    return _report("reopens", exact=exact, window=window, filters=filters, user=user)
+
+
+def backlog(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:
+    """The open backlog: always from the (partially indexed) open ticket rows, so always exact."""
+    tune_session()
+    return {**exact_reports.backlog(window=window, filters=filters, user=user), **EXACT}
+
+
+def sla(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:
+    """SLA compliance of the targets due in the window (up to now), per priority and category."""
+    tune_session()
+    due_window = Window(window.start, min(window.end, utcnow()))
+    cells = {}
+    for target in SLA_TARGETS:
+        if _from_rows(exact, filters):
+            rows = db.session.execute(exact_totals_query(target, due_window, filters, user=user))
+            cells[target] = rollup_reports.cells_from_rows(rows)
+        else:
+            cells[target] = count_totals(target, due_window, filters, user=user)
+    meta = EXACT if _from_rows(exact, filters) else ROLLUPS
+    return {"from": window.start, "to": window.end, **rollup_reports.sla(cells), "source": meta["source"]}
+
+
+def _at_risk_query(target: str, horizon: Any, filters: AnalyticsFilters, user: User) -> sa.Select:
+    c = tickets.c
+    due = c.first_response_due_at if target == "first_response" else c.resolution_due_at
+    waiting = [c.first_resolved_at.is_(None)]
+    if target == "first_response":
+        waiting.append(c.first_response_at.is_(None))
+    return (
+        sa.select(c.id.label("ticket_id"), due.label("due_at"), sa.literal(target).label("target"))
+        .where(*waiting, due < horizon, *ticket_conditions(filters, user=user))
+        .order_by(due, c.id)
     )
-    grouped = {(as_date(r.period), r.category): r.n for r in db.session.execute(query)}
-    by_category: Counter[str | None] = Counter()
-    for (_, category), n in grouped.items():
-        by_category[category] += n
-    series = [
-        {"period": start, "counts": {c or "none": grouped.get((start, c), 0) for c in CATEGORY_KEYS}}
-        for start in periods(window, interval)
-    ]
-    return {
-        "from": window.start,
-        "to": window.end,
-        "interval": interval,
-        "total": sum(by_category.values()),
-        "by_category": [{"category": c, "count": by_category[c]} for c in CATEGORY_KEYS],
-        "series": series,
-    }
 
 
-def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
-    """Time to (first) resolution of the tickets whose resolved_at is in the window."""
-    tune_session()
-    # first_resolved_at is kept on the row (app/tickets/milestones.py); resolved_at stands in for
-    # tickets imported without a history.
-    resolved = sa.func.coalesce(tickets.c.first_resolved_at, tickets.c.resolved_at)
-    source = (
-        sa.select(
-            tickets.c.category,
-            tickets.c.priority,
-            seconds_between(resolved, tickets.c.created_at).label("seconds"),
-        )
-        .where(_in_window(tickets.c.resolved_at, window), *ticket_conditions(filters, user=user))
-        .cte("resolved")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    rows = _stats_rows(source, {"all": None, "category": source.c.category, "priority": source.c.priority})
-
-    def entry(dim: str, key: str | None) -> dict[str, Any]:
-        row = rows.get((dim, key))
-        figures = _figures(row)
-        return {
-            "resolved_count": row.n if row else 0,
-            "mttr_seconds": figures["mean_seconds"],
-            "median_seconds": figures["median_seconds"],
-            "p90_seconds": figures["p90_seconds"],
-        }
-
-    return {
-        "from": window.start,
-        "to": window.end,
-        **entry("all", None),
-        "by_category": [{"category": c, **entry("category", c)} for c in CATEGORY_KEYS],
-        "by_priority": [{"priority": p, **entry("priority", p)} for p in PRIORITIES],
-    }
-
-
-def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
-    """Time from creation to the first assignment or status change by an agent or admin."""
-    tune_session()
-    source = (
-        sa.select(seconds_between(tickets.c.first_response_at, tickets.c.created_at).label("seconds"))
-        .where(_in_window(tickets.c.created_at, window), *ticket_conditions(filters, user=user))
-        .cte("created")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    row = _stats_rows(source, {"all": None}).get(("all", None))
-    created, responded = (row.rows, row.n) if row else (0, 0)
-    return {
-        "from": window.start,
-        "to": window.end,
-        "created_count": created,
-        "responded_count": responded,
-        "without_response": created - responded,
-        **_figures(row),
-    }
-
-
-def backlog(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
-    """Tickets open now (OPEN, IN_PROGRESS) that were created in the window, and their ages."""
-    tune_session()
+def at_risk(*, hours: float, filters: AnalyticsFilters, user: User, limit: int) -> dict[str, Any]:
+    """Tickets still waiting on a target due within `hours` (or overdue), soonest due first."""
     now = utcnow()
-    conditions = [is_open(), _in_window(tickets.c.created_at, window), *ticket_conditions(filters, user=user)]
-    grouped = db.session.execute(
-        sa.select(
-            tickets.c.status,
-            tickets.c.category,
-            tickets.c.priority,
-            tickets.c.assigned_to_id,
-            User.username,
-            sa.func.count().label("n"),
-        )
-        .select_from(tickets.outerjoin(User, User.id == tickets.c.assigned_to_id))
-        .where(*conditions)
-        .group_by(
-            tickets.c.status, tickets.c.category, tickets.c.priority, tickets.c.assigned_to_id, User.username
-        )
-    ).all()
-    by: dict[str, Counter] = {dim: Counter() for dim in ("status", "category", "priority", "assignee")}
-    for row in grouped:
-        for dim, key in (
-            ("status", row.status),
-            ("category", row.category),
-            ("priority", row.priority),
-            ("assignee", (row.assigned_to_id, row.username)),
-        ):
-            by[dim][key] += row.n
-    by["assignee"][(None, None)] += 0  # "unassigned" is always listed
-    assignees = sorted(
-        by["assignee"].items(), key=lambda item: (-item[1], item[0][0] is None, item[0][0] or 0)
+    horizon = now + timedelta(hours=hours)
+    queries = [_at_risk_query(t, horizon, filters, user) for t in ("first_response", "resolution")]
+    total = sum(
+        db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0
+        for q in queries
     )
-    age_seconds = seconds_between(sa.literal(now, sa.DateTime(timezone=True)), tickets.c.created_at)
-    ages = (
-        sa.select(age_seconds.label("seconds"))
-        .where(*conditions)
-        .cte("open_tickets")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    age = _stats_rows(ages, {"all": None}).get(("all", None))
-    return {
-        "from": window.start,
-        "to": window.end,
-        "as_of": now,
-        "open_count": sum(by["status"].values()),
-        "by_status": [{"status": s, "count": by["status"][s]} for s in OPEN_STATUSES],
-        "by_category": [{"category": c, "count": by["category"][c]} for c in CATEGORY_KEYS],
-        "by_priority": [{"priority": p, "count": by["priority"][p]} for p in PRIORITIES],
-        "by_assignee": [
-            {"assignee": {"id": uid, "username": name} if uid is not None else None, "count": n}
-            for (uid, name), n in assignees
-        ],
-        "median_age_seconds": _round(age.median if age else None),
-        "p90_age_seconds": _round(age.p90 if age else None),
+    union = sa.union_all(*(sa.select(q.limit(limit).subquery()) for q in queries)).subquery()
+    rows = db.session.execute(sa.select(union).order_by(union.c.due_at, union.c.ticket_id).limit(limit)).all()
+    found = {
+        t.id: t
+        for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))
     }
-
-
-def _reopen_rate(resolved: int, reopened: int) -> dict[str, Any]:
-    return {
-        "resolved": resolved,
-        "reopened": reopened,
-        "reopen_rate": None if resolved == 0 else round(reopened / resolved, 4),
-    }
-
-
-def reopens(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
-    """Tickets first resolved in the window, and how many were reopened after that (up to now)."""
-    tune_session()
-    query = (
-        sa.select(
-            tickets.c.category,
-            sa.func.count().label("resolved"),
-            sa.func.count(tickets.c.reopened_at).label("reopened"),
-        )
-        .where(_in_window(tickets.c.first_resolved_at, window), *ticket_conditions(filters, user=user))
-        .group_by(tickets.c.category)
-    )
-    counts = {row.category: (row.resolved, row.reopened) for row in db.session.execute(query)}
-    total = [sum(pair[i] for pair in counts.values()) for i in (0, 1)]
-    return {
-        "from": window.start,
-        "to": window.end,
-        **_reopen_rate(*total),
-        "by_category": [{"category": c, **_reopen_rate(*counts.get(c, (0, 0)))} for c in CATEGORY_KEYS],
-    }
+    items = [
+        {
+            "ticket": found[r.ticket_id],
+            "target": r.target,
+            "due_at": as_utc(r.due_at),
+            "overdue": as_utc(r.due_at) <= now,
+        }
+        for r in rows
+    ]
+    return {"as_of": now, "hours": hours, "total": total, "items": items}

@@ -10,7 +10,7 @@ import random
 from datetime import UTC, datetime
 
 from app.demo.text import sample_ticket_text
-from app.tickets.models import DONE_STATUSES
+from app.tickets.milestones import Milestones, apply_event
 
 TICKET_COLUMNS = (
     "id",
@@ -28,6 +28,8 @@ TICKET_COLUMNS = (
     "first_resolved_at",
     "first_response_at",
     "reopened_at",
+    "first_response_due_at",
+    "resolution_due_at",
 )
 EVENT_COLUMNS = ("id", "ticket_id", "actor_id", "kind", "from_value", "to_value", "source", "created_at")
 
@@ -54,9 +56,11 @@ class TicketPlanner:
         requester_id: int,
         agent_ids: list[int],
         first_event_id: int,
+        targets: dict[str, tuple[float, float]],
     ) -> None:
         self.rng, self.now = rng, int(now.timestamp())
-        self.requester_id, self.agent_ids = requester_id, agent_ids
+        self.requester_id, self.agent_ids, self.staff = requester_id, agent_ids, set(agent_ids)
+        self.targets = targets  # priority -> (first response hours, resolution hours)
         self.next_event_id = first_event_id
         self._categories, self._category_weights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
         self._priorities, self._priority_weights = zip(*PRIORITY_WEIGHTS.items(), strict=True)
@@ -79,13 +83,13 @@ class TicketPlanner:
             steps.append((created + triage, rng.choice(self.agent_ids), "category", None, category, "human"))
         steps += [s for s in self._workflow(created, priority, agent) if s[0] <= self.now]
         steps.sort(key=lambda s: s[0])
-        status, assignee, resolved = "OPEN", None, None
-        for t, _, kind, old, new, _ in steps:
+        status, assignee, m = "OPEN", None, Milestones[int]()
+        for t, actor, kind, old, new, _ in steps:
+            m = apply_event(m, kind=kind, old=old, new=new, by_staff=actor in self.staff, at=t)
             if kind == "assignment":
-                assignee = int(new)
+                assignee = int(new) if new else None
             elif kind == "status":
-                resolved = (resolved if old in DONE_STATUSES else t) if new in DONE_STATUSES else None
-                status = new
+                status = new or status
         ticket = (
             ticket_id,
             title,
@@ -98,23 +102,18 @@ class TicketPlanner:
             assignee,
             _ts(created),
             _ts(steps[-1][0]),
-            _ts(resolved),
-            *self._milestones(steps),
+            _ts(m.resolved_at),
+            _ts(m.first_resolved_at),
+            _ts(m.first_response_at),
+            _ts(m.reopened_at),
+            *self._due_times(created, priority),
         )
         return ticket, [self._event(ticket_id, step) for step in steps]
 
-    def _milestones(self, steps: list[Step]) -> tuple[datetime | None, ...]:
-        """first_resolved_at, first_response_at, reopened_at, as app.tickets.milestones defines them."""
-        staff = set(self.agent_ids)
-        first_resolved = first_response = reopened = None
-        for t, actor, kind, old, new, _ in steps:
-            if kind == "status" and new in DONE_STATUSES and old not in DONE_STATUSES:
-                first_resolved = first_resolved or t
-            if kind == "status" and old in DONE_STATUSES and new not in DONE_STATUSES:
-                reopened = reopened or t
-            if kind in ("assignment", "status") and actor in staff:
-                first_response = first_response or t
-        return _ts(first_resolved), _ts(first_response), _ts(reopened)
+    def _due_times(self, created: int, priority: str) -> tuple[datetime | None, ...]:
+        """first_response_due_at and resolution_due_at under the targets the seed runs with."""
+        response_hours, resolution_hours = self.targets[priority]
+        return _ts(created + int(response_hours * HOUR)), _ts(created + int(resolution_hours * HOUR))
 
     def _event(self, ticket_id: int, step: Step) -> tuple:
         t, actor, kind, old, new, source = step

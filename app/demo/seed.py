@@ -1,5 +1,7 @@
 """Seed the database with realistic tickets and their events, in bulk (`flask seed-tickets`).
 
+Due times follow the SLA targets in force; the analytics rollups are rebuilt from the tickets afterwards.
+
 PostgreSQL gets psycopg 3 COPY, other databases chunked executemany inserts. Ids are reserved
 explicitly from the current maximum (tables locked meanwhile) and the sequences moved past them.
 """
@@ -15,11 +17,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app.analytics.rollups import rebuild_rollups
 from app.auth.models import Role, User
 from app.auth.service import create_user
 from app.demo.plan import EVENT_COLUMNS, TICKET_COLUMNS, TicketPlanner
 from app.demo.text import sample_ticket_text
 from app.extensions import Model, db
+from app.sla.service import targets as sla_targets
 from app.tickets.models import Ticket, TicketEvent
 from app.timeutil import as_utc, utcnow
 
@@ -61,11 +65,14 @@ def seed_tickets(
             requester_id=requester_id,
             agent_ids=agent_ids,
             first_event_id=first_event_id,
+            targets=sla_targets(),
         )
         _write_chunks(planner, first_ticket_id=first_ticket_id, n=n, progress=progress)
         _move_sequence(Ticket, first_ticket_id + n - 1)
         _move_sequence(TicketEvent, planner.next_event_id - 1)
         _analyze()
+        rebuild_rollups()
+        _analyze("analytics_rollups", "analytics_rollup_buckets")
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -73,10 +80,10 @@ def seed_tickets(
     return SeedResult(created=n, seconds=time.perf_counter() - started)
 
 
-def _analyze() -> None:
+def _analyze(*tables: str) -> None:
     # Fresh planner statistics after a bulk load; without them PostgreSQL may scan instead of using indexes.
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("ANALYZE tickets, ticket_events"))
+        db.session.execute(sa.text(f"ANALYZE {', '.join(tables or ('tickets', 'ticket_events'))}"))
 
 
 def _write_chunks(

@@ -59,6 +59,21 @@ PRIORITIES: tuple[str, ...] = tuple(p.value for p in Priority)
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
 CATEGORY_SOURCES: tuple[str, ...] = tuple(s.value for s in CategorySource)
 EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in EventKind)
+_OPEN = sa.text("status IN ('OPEN', 'IN_PROGRESS')")
+_RESOLUTION = sa.text(
+    "kind IN ('created', 'status') AND to_value IN ('RESOLVED', 'CLOSED') "
+    "AND (from_value IS NULL OR from_value IN ('OPEN', 'IN_PROGRESS'))"
+)
+_REOPEN = sa.text(
+    "kind = 'status' AND from_value IN ('RESOLVED', 'CLOSED') AND to_value IN ('OPEN', 'IN_PROGRESS')"
+)
+_AWAITING_RESPONSE = sa.text("first_response_at IS NULL AND first_resolved_at IS NULL")
+_AWAITING_RESOLUTION = sa.text("first_resolved_at IS NULL")
+
+
+def _partial(name: str, *columns: str, where: sa.TextClause) -> sa.Index:
+    # Queries spell their constants inline (app/tickets/milestones.in_literals) so PostgreSQL matches these.
+    return sa.Index(name, *columns, postgresql_where=where, sqlite_where=where)
 
 
 class Ticket(Model):
@@ -71,6 +86,55 @@ class Ticket(Model):
         sa.Index("ix_tickets_created_at", "created_at"),
         sa.Index("ix_tickets_updated_at", "updated_at"),
         sa.Index("ix_tickets_resolved_at", "resolved_at"),
+        # Covering indexes for the reports (index-only range scans over each window column).
+        sa.Index(
+            "ix_tickets_created_at_milestones",
+            "created_at",
+            "category",
+            "priority",
+            "assigned_to_id",
+            "first_response_at",
+        ),
+        sa.Index(
+            "ix_tickets_resolved_at_milestones",
+            "resolved_at",
+            "category",
+            "priority",
+            "assigned_to_id",
+            "created_at",
+            "first_resolved_at",
+        ),
+        sa.Index(
+            "ix_tickets_first_resolved_at",
+            "first_resolved_at",
+            "category",
+            "priority",
+            "assigned_to_id",
+            "reopened_at",
+        ),
+        _partial(
+            "ix_tickets_open_created_at",
+            "created_at",
+            "status",
+            "category",
+            "priority",
+            "assigned_to_id",
+            where=_OPEN,
+        ),
+        # SLA reports (window on the due time) and the at-risk list (tickets still waiting).
+        sa.Index(
+            "ix_tickets_first_response_due_at",
+            "first_response_due_at",
+            "category",
+            "priority",
+            "first_response_at",
+            "first_resolved_at",
+        ),
+        sa.Index(
+            "ix_tickets_resolution_due_at", "resolution_due_at", "category", "priority", "first_resolved_at"
+        ),
+        _partial("ix_tickets_awaiting_response", "first_response_due_at", where=_AWAITING_RESPONSE),
+        _partial("ix_tickets_awaiting_resolution", "resolution_due_at", where=_AWAITING_RESOLUTION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +164,9 @@ class Ticket(Model):
     version: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("1"))
 
     __mapper_args__ = {"version_id_col": version}
+    # SLA due times under the targets in force when the ticket was created (app/sla); never moved.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    resolution_due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined", innerjoin=True)
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id], lazy="joined")
@@ -115,6 +182,9 @@ class TicketEvent(Model):
     __table_args__ = (
         sa.Index("ix_ticket_events_ticket_id_created_at", "ticket_id", "created_at"),
         sa.Index("ix_ticket_events_kind_created_at", "kind", "created_at"),
+        # Recomputing milestones from the events (backfill_milestones) probes these per ticket.
+        _partial("ix_ticket_events_resolution_ticket", "ticket_id", "created_at", where=_RESOLUTION),
+        _partial("ix_ticket_events_reopen_ticket", "ticket_id", "created_at", where=_REOPEN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

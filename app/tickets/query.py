@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.models import User
 from app.tickets.models import PRIORITIES, Ticket
@@ -37,7 +38,10 @@ class TicketFilters:
     ordering: str = "-created_at"
 
 
-def _user_filter(column: sa.ColumnElement[Any], value: str, user: User) -> sa.ColumnElement[bool]:
+def user_filter(
+    column: sa.ColumnElement[Any] | InstrumentedAttribute[Any], value: str, user: User
+) -> sa.ColumnElement[bool]:
+    """column matches 'me' (the user), 'none' (NULL) or a user id: the one rule for user filters."""
     if value == "me":
         return column == user.id
     if value == "none":
@@ -65,9 +69,9 @@ def filtered_query(query: sa.Select, f: TicketFilters, *, user: User) -> sa.Sele
             Ticket.category.is_(None) if f.category == "none" else Ticket.category == f.category
         )
     if f.assigned_to:
-        conditions.append(_user_filter(Ticket.assigned_to_id, f.assigned_to, user))
+        conditions.append(user_filter(Ticket.assigned_to_id, f.assigned_to, user))
     if f.created_by:
-        conditions.append(_user_filter(Ticket.created_by_id, f.created_by, user))
+        conditions.append(user_filter(Ticket.created_by_id, f.created_by, user))
     if f.q:
         pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(

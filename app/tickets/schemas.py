@@ -4,9 +4,18 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.auth.schemas import UserRefSchema
 from app.fields import ID_RANGE, UTCDateTime, user_reference
+from app.tickets.milestones import response_settled_at, sla_state
 from app.tickets.models import CATEGORIES, EVENT_KINDS, PRIORITIES, STATUSES
 from app.tickets.query import ORDERINGS
+from app.timeutil import as_utc, utcnow
 
+SLA_STATE = {
+    "type": "string",
+    "nullable": True,
+    "enum": ["met", "breached", "pending", None],
+    "description": "met: settled by the due time; breached: settled late, or still waiting past it; "
+    "pending: still waiting, not yet due; null: the ticket has no target.",
+}
 TITLE = validate.Length(min=1, max=200)
 DESCRIPTION = validate.Length(min=1, max=20_000)
 
@@ -29,6 +38,22 @@ class TicketSchema(Schema):
     version = fields.Integer(
         dump_only=True, metadata={"description": "Increases with every change; the ETag derives from it."}
     )
+    first_response_due_at = UTCDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "First response due (SLA target at creation)."},
+    )
+    resolution_due_at = UTCDateTime(
+        dump_only=True, allow_none=True, metadata={"description": "Resolution due (SLA target at creation)."}
+    )
+    first_response_sla = fields.Method("_response_sla", dump_only=True, metadata=SLA_STATE)
+    resolution_sla = fields.Method("_resolution_sla", dump_only=True, metadata=SLA_STATE)
+
+    def _response_sla(self, ticket) -> str | None:
+        return sla_state(as_utc(ticket.first_response_due_at), as_utc(response_settled_at(ticket)), utcnow())
+
+    def _resolution_sla(self, ticket) -> str | None:
+        return sla_state(as_utc(ticket.resolution_due_at), as_utc(ticket.first_resolved_at), utcnow())
 
 
 class _TextFields(Schema):

@@ -15,8 +15,8 @@ from app.extensions import db
 from app.tickets.milestones import note_event
 from app.tickets.models import Ticket, TicketEvent
 from app.tickets.query import TicketFilters, filtered_query
-from app.tickets.signals import ticket_created
-from app.tickets.workflow import check_transition, resolved_at_after
+from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
+from app.tickets.workflow import check_transition
 from app.timeutil import utcnow
 
 REQUESTER_FIELDS = {"title", "description", "priority"}
@@ -109,7 +109,6 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
         assigned_to_id=assignee.id if assignee else None,
         created_at=now,
         updated_at=now,
-        resolved_at=resolved_at_after(current=None, target=status, resolved_at=None, now=now),
     )
     db.session.add(ticket)
     db.session.flush()
@@ -145,6 +144,7 @@ def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit
     """Edit title, description, priority or category, recording an event per change."""
     if user.role not in STAFF_ROLES and set(changes) - REQUESTER_FIELDS:
         raise Forbidden("Requesters may only edit title, description and priority.")
+    ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
     ticket.updated_at = utcnow()
     edited = [f for f in ("title", "description") if f in changes and changes[f] != getattr(ticket, f)]
     if edited:
@@ -165,6 +165,7 @@ def set_category(
     *, ticket: Ticket, category: str, source: str, actor: User | None, commit: bool = True
 ) -> Ticket:
     """Set a ticket's category with its provenance (human or model) and an event."""
+    ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
     ticket.updated_at = utcnow()
     _record(ticket, actor, "category", ticket.category, category, source=source)
     ticket.category, ticket.category_source = category, source
@@ -178,6 +179,7 @@ def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None, commit
         raise Forbidden("Only agents and admins can assign tickets.")
     assignee = _active_assignee(assignee_id)
     if ticket.assigned_to_id != assignee_id:
+        ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
         ticket.updated_at = utcnow()
         _record(ticket, user, "assignment", ticket.assigned_to_id, assignee_id)
         ticket.assigned_to_id = assignee.id if assignee else None
@@ -191,11 +193,8 @@ def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool =
     if user.role not in STAFF_ROLES and status != "CLOSED":
         raise Forbidden("Requesters may only close their own tickets.")
     check_transition(ticket.status, status)
-    now = utcnow()
-    ticket.resolved_at = resolved_at_after(
-        current=ticket.status, target=status, resolved_at=ticket.resolved_at, now=now
-    )
-    ticket.updated_at = now
+    ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
+    ticket.updated_at = utcnow()
     _record(ticket, user, "status", ticket.status, status)
     ticket.status = status
     _finish(commit)
@@ -209,6 +208,7 @@ def delete_ticket(*, user: User, ticket: Ticket) -> None:
     events = _events_of(ticket.id)
     snapshot = {**row_snapshot(ticket), "events": [row_snapshot(event) for event in events]}
     record_deletion(kind="ticket", object_id=ticket.id, actor=user, snapshot=snapshot)
+    ticket_deleting.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
     db.session.execute(sa.delete(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
     db.session.delete(ticket)
     _finish(commit=True)

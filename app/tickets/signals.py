@@ -7,3 +7,10 @@ _signals = Namespace()
 # Sent after a new ticket is flushed and before its transaction commits;
 # receivers get sender=app, ticket=Ticket, actor=User and may change the ticket in the same transaction.
 ticket_created = _signals.signal("ticket-created")
+
+# Sent by a write on an existing ticket before it changes anything (after its checks pass), in the
+# write's transaction; receivers get sender=app, ticket=Ticket and may note its state before the change.
+ticket_changing = _signals.signal("ticket-changing")
+
+# Sent before a ticket is deleted, in the deletion's transaction; receivers get sender=app, ticket=Ticket.
+ticket_deleting = _signals.signal("ticket-deleting")

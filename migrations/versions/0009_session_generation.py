@@ -1,7 +1,7 @@
 """users.session_generation: admin sessions end server-side (logout, password change)
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-11-30 04:30:00
 
 Each admin session stores the generation it started in and is valid only while the user's row still has it.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

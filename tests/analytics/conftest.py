@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.analytics.rollups import rebuild_rollups
 from app.extensions import db
 from app.tickets.milestones import backfill_milestones
 from app.tickets.models import Ticket, TicketEvent
+from tests.analytics.agreement import assert_agrees
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 
@@ -16,8 +18,8 @@ NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def frozen_now(monkeypatch) -> datetime:
     """Freeze the analytics clock at NOW so days= windows and backlog ages are exact."""
-    monkeypatch.setattr("app.analytics.window.utcnow", lambda: NOW)
-    monkeypatch.setattr("app.analytics.service.utcnow", lambda: NOW)
+    for module in ("window", "exact", "service"):
+        monkeypatch.setattr(f"app.analytics.{module}.utcnow", lambda: NOW)
     return NOW
 
 
@@ -55,6 +57,7 @@ def add_ticket(requester):
             )
         db.session.flush()
         backfill_milestones(ticket_ids=[ticket.id])
+        rebuild_rollups()
         db.session.commit()
         return ticket
 
@@ -62,13 +65,20 @@ def add_ticket(requester):
 
 
 @pytest.fixture
-def get(client, agent, auth):
-    """get(path, **params) -> JSON body of a 200 answer, as the agent."""
-    headers = auth(agent)
+def get(client, agent, admin, auth):
+    """get(path, **params) -> JSON body of the exact 200 answer, checked against the agent's rollup answer."""
+    as_agent, as_admin = auth(agent), auth(admin)
 
     def call(path: str, expect: int = 200, **params):
-        response = client.get(f"/api/analytics/{path}/", query_string=params, headers=headers)
+        response = client.get(f"/api/analytics/{path}/", query_string=params, headers=as_agent)
         assert response.status_code == expect, response.get_json()
-        return response.get_json()
+        if expect != 200 or params.get("assigned_to") == "me":  # "me" is another user for the admin
+            return response.get_json()
+        exact = client.get(
+            f"/api/analytics/{path}/", query_string={**params, "exact": "true"}, headers=as_admin
+        )
+        assert exact.status_code == 200, exact.get_json()
+        assert_agrees(response.get_json(), exact.get_json())
+        return exact.get_json()
 
     return call

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.tickets.milestones import backfill_milestones
 from app.tickets.models import Ticket
 
-MILESTONES = ("first_resolved_at", "first_response_at", "reopened_at")
+MILESTONES = ("resolved_at", "first_resolved_at", "first_response_at", "reopened_at")
 
 
 def _move(client, headers, ticket_id, status):

@@ -1,0 +1,208 @@
+"""Reading rollups for a window: whole days from the rollups, the partial days at its ends from ticket rows.
+
+Counts and sums come from the daily rows; histograms from monthly rows for whole months and, for a partial
+month, its daily rows or the month's row minus the daily rows outside the window, whichever is fewer. The
+partial first and last day are aggregated from the tickets with the same rule's SQL twin
+(app/analytics/facts.py), so every count equals the exact one for any window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.analytics.dialect import as_date, period_key
+from app.analytics.facts import category_key, measure_sql
+from app.analytics.filters import AnalyticsFilters, ticket_conditions
+from app.analytics.models import RollupBucket, RollupCount
+from app.analytics.rollups import micros_sql
+from app.analytics.sketch import bucket_sql
+from app.analytics.window import Window
+from app.auth.models import User
+from app.extensions import db
+from app.tickets.milestones import tickets
+
+Cell = tuple[str, str]  # (category, priority)
+
+
+@dataclass
+class Totals:
+    tickets: int = 0
+    timed: int = 0
+    sum_us: int = 0
+    flagged: int = 0
+
+    def add(self, other: Totals | tuple) -> None:
+        values = (
+            (other.tickets, other.timed, other.sum_us, other.flagged) if isinstance(other, Totals) else other
+        )
+        self.tickets += int(values[0] or 0)
+        self.timed += int(values[1] or 0)
+        self.sum_us += int(values[2] or 0)
+        self.flagged += int(values[3] or 0)
+
+
+Span = tuple[str, date, date, int]  # (grain, first period, end period exclusive, +1 or -1)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A window cut into partial days (edges), whole days, and the histogram rows that sum to those days."""
+
+    edges: list[Window] = field(default_factory=list)
+    days: tuple[date, date] | None = None
+    bucket_spans: list[Span] = field(default_factory=list)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _bucket_spans(first: date, last: date) -> list[Span]:
+    """Histogram rows covering whole days [first, last): a month's row where it is whole, and for a partial
+    month whichever reads fewer day rows: its days, or the month's row minus the days outside."""
+    spans: list[Span] = []
+    month = _month_start(first)
+    while month < last:
+        following = _next_month(month)
+        a, b = max(first, month), min(last, following)
+        inside, outside = (b - a).days, (following - month).days - (b - a).days
+        if outside == 0 or inside > outside:
+            spans.append(("month", month, following, 1))
+            spans += [("day", x, y, -1) for x, y in ((month, a), (b, following)) if x < y]
+        else:
+            spans.append(("day", a, b, 1))
+        month = following
+    return spans
+
+
+def split_window(window: Window) -> Split:
+    """Cut [start, end) into what the rollups hold whole and the partial days at either end."""
+    start, end = window.start.astimezone(UTC), window.end.astimezone(UTC)
+    first = start.date() if start == _midnight(start.date()) else start.date() + timedelta(days=1)
+    last = end.date()  # whole days are [first, last)
+    if first >= last:
+        return Split(edges=[window] if start < end else [])
+    edges = [w for w in (Window(start, _midnight(first)), Window(_midnight(last), end)) if w.start < w.end]
+    return Split(edges, (first, last), _bucket_spans(first, last))
+
+
+def _rollup_filters(table: Any, filters: AnalyticsFilters) -> list[sa.ColumnElement]:
+    conditions = []
+    if filters.category:
+        conditions.append(table.c.category == filters.category)
+    if filters.priority:
+        conditions.append(table.c.priority == filters.priority)
+    return conditions
+
+
+def count_totals(
+    measure: str, window: Window, filters: AnalyticsFilters, *, user: User, by_day: bool = False
+) -> dict[tuple, Totals]:
+    """{(category, priority[, day]): Totals} of a measure over the window."""
+    split, found = split_window(window), defaultdict[tuple, Totals](Totals)
+    table: Any = RollupCount.__table__
+    if split.days:
+        keys = [table.c.category, table.c.priority, *([table.c.day] if by_day else [])]
+        sums = [sa.func.sum(table.c[c]) for c in ("tickets", "timed", "sum_us", "flagged")]
+        query = (
+            sa.select(*keys, *sums)
+            .where(table.c.measure == measure, table.c.day >= split.days[0], table.c.day < split.days[1])
+            .where(*_rollup_filters(table, filters))
+            .group_by(*keys)
+        )
+        for row in db.session.execute(query):
+            found[_key(row, by_day)].add(row[-4:])
+    for edge in split.edges:
+        for row in db.session.execute(exact_totals_query(measure, edge, filters, user=user, by_day=by_day)):
+            found[_key(row, by_day)].add(row[-4:])
+    return found
+
+
+def _key(row: sa.Row, by_day: bool) -> tuple:
+    return (row[0], row[1], as_date(row[2])) if by_day else (row[0], row[1])
+
+
+def exact_totals_query(
+    measure: str, window: Window, filters: AnalyticsFilters, *, user: User, by_day: bool = False
+) -> sa.Select:
+    """The exact totals of a measure over a window, from the ticket rows."""
+    spec = measure_sql(measure)
+    seconds = spec.seconds if spec.seconds is not None else sa.cast(sa.null(), sa.Float)
+    flag = sa.case((spec.flag, 1), else_=0) if spec.flag is not None else sa.literal(0)
+    rows = (
+        sa.select(
+            category_key().label("category"),
+            tickets.c.priority.label("priority"),
+            period_key(spec.at, "day").label("day"),
+            seconds.label("seconds"),
+            flag.label("flag"),
+        )
+        .where(spec.at >= window.start, spec.at < window.end, *ticket_conditions(filters, user=user))
+        .subquery()
+    )
+    keys = [rows.c.category, rows.c.priority, *([rows.c.day] if by_day else [])]
+    return sa.select(
+        *keys,
+        sa.func.count(),
+        sa.func.count(rows.c.seconds),
+        sa.func.sum(micros_sql(rows.c.seconds)),
+        sa.func.sum(rows.c.flag),
+    ).group_by(*keys)
+
+
+def histograms(measure: str, window: Window, filters: AnalyticsFilters, *, user: User) -> dict[Cell, Counter]:
+    """{(category, priority): Counter(bucket -> durations)} of a timed measure over the window."""
+    split, found = split_window(window), defaultdict[Cell, Counter](Counter)
+    table: Any = RollupBucket.__table__
+    spans = [
+        (sa.and_(table.c.grain == grain, table.c.period >= a, table.c.period < b), sign)
+        for grain, a, b, sign in split.bucket_spans
+    ]
+    if spans:
+        keys = (table.c.category, table.c.priority, table.c.bucket)
+        sign = (
+            sa.case(*[(condition, -1) for condition, s in spans if s < 0], else_=1)
+            if any(s < 0 for _, s in spans)
+            else sa.literal(1)
+        )
+        query = (
+            sa.select(*keys, sa.func.sum(table.c.tickets * sign))
+            .where(
+                table.c.measure == measure, sa.or_(*(c for c, _ in spans)), *_rollup_filters(table, filters)
+            )
+            .group_by(*keys)
+        )
+        for category, priority, bucket, n in db.session.execute(query):
+            if n:
+                found[(category, priority)][bucket] += int(n)
+    spec = measure_sql(measure)
+    if spec.seconds is None:
+        raise ValueError(f"{measure} has no durations")
+    for edge in split.edges:
+        rows = (
+            sa.select(
+                category_key().label("category"),
+                tickets.c.priority.label("priority"),
+                bucket_sql(spec.seconds).label("bucket"),
+            )
+            .where(spec.at >= edge.start, spec.at < edge.end, spec.seconds.is_not(None))
+            .where(*ticket_conditions(filters, user=user))
+            .subquery()
+        )
+        keys = (rows.c.category, rows.c.priority, rows.c.bucket)
+        for category, priority, b, n in db.session.execute(sa.select(*keys, sa.func.count()).group_by(*keys)):
+            found[(category, priority)][b] += int(n)
+    return found

@@ -1,0 +1,191 @@
+"""The reports from rollups: counts and means exact, percentiles within 1% (app/analytics/sketch.py)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from app.analytics.filters import AnalyticsFilters
+from app.analytics.reading import Totals, count_totals, histograms
+from app.analytics.sketch import percentiles
+from app.analytics.window import Window, period_start, periods
+from app.auth.models import User
+from app.tickets.models import CATEGORIES, PRIORITIES
+
+CATEGORY_KEYS: tuple[str | None, ...] = (*CATEGORIES, None)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _merge(cells: dict[tuple, Any], keep: Callable[[tuple], bool], empty: Callable[[], Any]) -> Any:
+    merged = empty()
+    for key, value in cells.items():
+        if keep(key) and isinstance(merged, Counter):
+            merged.update(value)
+        elif keep(key):
+            merged.add(value)
+    return merged
+
+
+def _dimensions(cells: dict[tuple, Any], empty: Callable[[], Any]) -> Iterable[tuple[str, str | None, Any]]:
+    """('all', None, merged), ('category', c, merged) for each c, ('priority', p, merged) for each p."""
+    yield "all", None, _merge(cells, lambda k: True, empty)
+    for category in CATEGORY_KEYS:
+        yield "category", category, _merge(cells, _matches(0, category or "none"), empty)
+    for priority in PRIORITIES:
+        yield "priority", priority, _merge(cells, _matches(1, priority), empty)
+
+
+def _matches(position: int, value: str) -> Callable[[tuple], bool]:
+    return lambda key: key[position] == value
+
+
+def _duration_figures(
+    measure: str, window: Window, filters: AnalyticsFilters, user: User
+) -> dict[tuple, dict]:
+    """{(dim, key): {count, timed, mean, median, p90}} for a timed measure."""
+    totals = count_totals(measure, window, filters, user=user)
+    hists = histograms(measure, window, filters, user=user)
+    figures: dict[tuple, dict] = {}
+    merged_hists = {(d, k): h for d, k, h in _dimensions(hists, Counter)}
+    for dim, key, total in _dimensions(totals, Totals):
+        mean = total.sum_us / total.timed / 1e6 if total.timed else None
+        quantiles = percentiles(merged_hists[(dim, key)])
+        figures[(dim, key)] = {
+            "count": total.tickets,
+            "timed": total.timed,
+            "mean": _round(mean),
+            **{name: _round(v) for name, v in quantiles.items()},
+        }
+    return figures
+
+
+def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
+    """Time to first resolution of the tickets whose resolved_at is in the window."""
+    figures = _duration_figures("resolved", window, filters, user)
+
+    def entry(dim: str, key: str | None) -> dict[str, Any]:
+        f = figures[(dim, key)]
+        return {
+            "resolved_count": f["timed"],
+            "mttr_seconds": f["mean"],
+            "median_seconds": f["median"],
+            "p90_seconds": f["p90"],
+        }
+
+    return {
+        "from": window.start,
+        "to": window.end,
+        **entry("all", None),
+        "by_category": [{"category": c, **entry("category", c)} for c in CATEGORY_KEYS],
+        "by_priority": [{"priority": p, **entry("priority", p)} for p in PRIORITIES],
+    }
+
+
+def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
+    """Time from creation to the first staff action, for tickets created in the window."""
+    f = _duration_figures("created", window, filters, user)[("all", None)]
+    return {
+        "from": window.start,
+        "to": window.end,
+        "created_count": f["count"],
+        "responded_count": f["timed"],
+        "without_response": f["count"] - f["timed"],
+        "mean_seconds": f["mean"],
+        "median_seconds": f["median"],
+        "p90_seconds": f["p90"],
+    }
+
+
+def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: User) -> dict[str, Any]:
+    """Tickets created in the window: total, per category, and a zero-filled per-period series."""
+    totals = count_totals("created", window, filters, user=user, by_day=True)
+    grouped: Counter[tuple] = Counter()
+    for (category, _, day), total in totals.items():
+        grouped[(period_start(_as_instant(day), interval), None if category == "none" else category)] += (
+            total.tickets
+        )
+    by_category: Counter[str | None] = Counter()
+    for (_, category), n in grouped.items():
+        by_category[category] += n
+    return {
+        "from": window.start,
+        "to": window.end,
+        "interval": interval,
+        "total": sum(by_category.values()),
+        "by_category": [{"category": c, "count": by_category[c]} for c in CATEGORY_KEYS],
+        "series": [
+            {"period": start, "counts": {c or "none": grouped.get((start, c), 0) for c in CATEGORY_KEYS}}
+            for start in periods(window, interval)
+        ],
+    }
+
+
+def _as_instant(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _reopen_rate(total: Totals) -> dict[str, Any]:
+    resolved, reopened = total.tickets, total.flagged
+    return {
+        "resolved": resolved,
+        "reopened": reopened,
+        "reopen_rate": None if resolved == 0 else round(reopened / resolved, 4),
+    }
+
+
+def reopens(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
+    """Tickets first resolved in the window, and how many were reopened after that."""
+    merged = {
+        (d, k): t
+        for d, k, t in _dimensions(count_totals("first_resolved", window, filters, user=user), Totals)
+    }
+    return {
+        "from": window.start,
+        "to": window.end,
+        **_reopen_rate(merged[("all", None)]),
+        "by_category": [{"category": c, **_reopen_rate(merged[("category", c)])} for c in CATEGORY_KEYS],
+    }
+
+
+def compliance(total: Totals) -> dict[str, Any]:
+    """{due, met, breached, compliance_rate} from a target's totals (every ticket counted is due by now)."""
+    due, met = total.tickets, total.flagged
+    return {
+        "due": due,
+        "met": met,
+        "breached": due - met,
+        "compliance_rate": None if due == 0 else round(met / due, 4),
+    }
+
+
+def sla(cells_by_target: dict[str, dict[tuple, Totals]]) -> dict[str, Any]:
+    """The SLA report from per-(category, priority) totals of response_due and resolution_due."""
+    merged = {
+        target: {(d, k): t for d, k, t in _dimensions(cells, Totals)}
+        for target, cells in cells_by_target.items()
+    }
+
+    def entry(dim: str, key: str | None) -> dict[str, Any]:
+        return {
+            "first_response": compliance(merged["response_due"][(dim, key)]),
+            "resolution": compliance(merged["resolution_due"][(dim, key)]),
+        }
+
+    return {
+        **entry("all", None),
+        "by_priority": [{"priority": p, **entry("priority", p)} for p in PRIORITIES],
+        "by_category": [{"category": c, **entry("category", c)} for c in CATEGORY_KEYS],
+    }
+
+
+def cells_from_rows(rows: Iterable[Any]) -> dict[tuple, Totals]:
+    """{(category, priority): Totals} from exact_totals_query rows."""
+    found: dict[tuple, Totals] = defaultdict(Totals)
+    for row in rows:
+        found[(row[0], row[1])].add(row[-4:])
+    return found

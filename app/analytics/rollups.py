@@ -1,0 +1,130 @@
+"""Writing the rollups: a delta per ticket write (upserts that add or subtract), and a bulk rebuild."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.analytics.dialect import dialect_name, period_key
+from app.analytics.facts import TIMED, Fact, MeasureSql, category_key, measure_sql
+from app.analytics.models import MEASURES, RollupBucket, RollupCount
+from app.analytics.sketch import bucket_of, bucket_sql
+from app.extensions import db
+from app.tickets.milestones import tickets
+
+COUNT_SUMS = ("tickets", "timed", "sum_us", "flagged")
+
+
+def _count_deltas(added: Iterable[Fact], removed: Iterable[Fact]) -> tuple[dict, Counter]:
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    buckets: Counter[tuple] = Counter()
+    for sign, facts in ((1, added), (-1, removed)):
+        for f in facts:
+            day = f.at.date()
+            row = counts[(f.measure, day, f.category, f.priority)]
+            row[0] += sign
+            row[3] += sign if f.flagged else 0
+            if f.micros is None:
+                continue
+            row[1] += sign
+            row[2] += sign * f.micros
+            if f.measure in TIMED:
+                bucket = bucket_of(f.micros / 1e6)
+                for grain, period in (("day", day), ("month", day.replace(day=1))):
+                    buckets[(f.measure, grain, period, f.category, f.priority, bucket)] += sign
+    return {k: v for k, v in counts.items() if any(v)}, Counter({k: n for k, n in buckets.items() if n})
+
+
+def _upsert(table: Any, keys: tuple[str, ...], rows: list[dict]) -> None:
+    insert = (postgresql.insert if dialect_name() == "postgresql" else sqlite.insert)(table)
+    sums = [c for c in rows[0] if c not in keys]
+    statement = insert.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + insert.excluded[c] for c in sums}
+    )
+    db.session.execute(statement, rows)
+
+
+def apply_delta(*, added: Iterable[Fact], removed: Iterable[Fact]) -> None:
+    """Add the facts a write brought and subtract the ones it took away, in the current transaction."""
+    counts, buckets = _count_deltas(list(added), list(removed))
+    if counts:
+        keys: tuple[str, ...] = ("measure", "day", "category", "priority")
+        rows = [
+            dict(zip(keys, k, strict=True)) | dict(zip(COUNT_SUMS, v, strict=True)) for k, v in counts.items()
+        ]
+        _upsert(RollupCount.__table__, keys, sorted(rows, key=lambda r: tuple(r[k] for k in keys)))
+    if buckets:
+        keys = ("measure", "grain", "period", "category", "priority", "bucket")
+        rows = [dict(zip(keys, k, strict=True)) | {"tickets": n} for k, n in sorted(buckets.items())]
+        _upsert(RollupBucket.__table__, keys, rows)
+
+
+def micros_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.cast(sa.func.round(seconds * 1_000_000), sa.BigInteger)
+
+
+def _rebuild_measure(measure: str) -> None:
+    spec = measure_sql(measure)
+    seconds = spec.seconds if spec.seconds is not None else sa.cast(sa.null(), sa.Float)
+    flag = sa.case((spec.flag, 1), else_=0) if spec.flag is not None else sa.literal(0)
+    rows = (
+        sa.select(
+            period_key(spec.at, "day").label("day"),
+            category_key().label("category"),
+            tickets.c.priority.label("priority"),
+            seconds.label("seconds"),
+            flag.label("flag"),
+        )
+        .where(spec.at.is_not(None))
+        .subquery()
+    )
+    keys = (rows.c.day, rows.c.category, rows.c.priority)
+    totals = sa.select(
+        sa.literal(measure),
+        *keys,
+        sa.func.count(),
+        sa.func.count(rows.c.seconds),
+        sa.func.coalesce(sa.func.sum(micros_sql(rows.c.seconds)), 0),
+        sa.func.sum(rows.c.flag),
+    ).group_by(*keys)
+    columns = ["measure", "day", "category", "priority", *COUNT_SUMS]
+    db.session.execute(sa.insert(RollupCount).from_select(columns, totals))
+    if measure in TIMED:
+        _rebuild_buckets(measure, spec)
+
+
+def _rebuild_buckets(measure: str, spec: MeasureSql) -> None:
+    if spec.seconds is None:
+        raise ValueError(f"{measure} has no durations")
+    for grain in ("day", "month"):
+        rows = (
+            sa.select(
+                period_key(spec.at, grain).label("period"),
+                category_key().label("category"),
+                tickets.c.priority.label("priority"),
+                bucket_sql(spec.seconds).label("bucket"),
+            )
+            .where(spec.at.is_not(None), spec.seconds.is_not(None))
+            .subquery()
+        )
+        keys = (rows.c.period, rows.c.category, rows.c.priority, rows.c.bucket)
+        select = sa.select(sa.literal(measure), sa.literal(grain), *keys, sa.func.count()).group_by(*keys)
+        columns = ["measure", "grain", "period", "category", "priority", "bucket", "tickets"]
+        db.session.execute(sa.insert(RollupBucket).from_select(columns, select))
+
+
+def rebuild_rollups() -> None:
+    """Recompute every rollup from the ticket rows (seeder, `flask analytics rebuild`); no commit."""
+    if dialect_name() == "postgresql":
+        # Writers wait while the rollups are rebuilt, so no delta lands between delete and insert.
+        db.session.execute(
+            sa.text("LOCK TABLE analytics_rollups, analytics_rollup_buckets IN EXCLUSIVE MODE")
+        )
+    db.session.execute(sa.delete(RollupCount))
+    db.session.execute(sa.delete(RollupBucket))
+    for measure in MEASURES:
+        _rebuild_measure(measure)
