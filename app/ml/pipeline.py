@@ -1,18 +1,52 @@
-"""The classifier as a pure scikit-learn Pipeline over a DataFrame with a `text` column."""
+"""The classifier as pure scikit-learn: candidate pipelines over a DataFrame with a `text` column."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 TEXT_COLUMN = "text"
+# Character n-grams cost ~7x the word vectoriser per ticket; past this size word n-grams carry the signal
+# and the char vectoriser alone would blow the training-time budget (bench/README.md).
+CHAR_MAX_SAMPLES = 20_000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One pipeline the model selection may choose: features, classifier and its regularisation."""
+
+    features: str  # word, char or union
+    classifier: str  # lr or svm
+    C: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.features}-{self.classifier}-C{self.C:g}"
+
+
+CANDIDATES = (
+    Candidate("word", "lr", 4.0),
+    Candidate("word", "svm", 0.5),
+    Candidate("char", "lr", 16.0),
+    Candidate("union", "lr", 4.0),
+    Candidate("union", "lr", 16.0),
+    Candidate("union", "svm", 0.5),
+)
+
+
+def candidates_for(n_samples: int) -> list[Candidate]:
+    """The candidates affordable at this training-set size."""
+    return [c for c in CANDIDATES if c.features == "word" or n_samples <= CHAR_MAX_SAMPLES]
 
 
 def ticket_text(title: str, description: str) -> str:
@@ -34,41 +68,107 @@ def min_df_for(n_samples: int) -> int:
     return 5
 
 
-def build_pipeline(*, n_samples: int, C: float = 4.0, max_iter: int = 1000) -> Pipeline:  # noqa: N803
-    """TF-IDF word 1-2 grams (sublinear tf) + class-balanced logistic regression."""
-    tfidf = TfidfVectorizer(
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-        min_df=min_df_for(n_samples),
-        max_df=0.9,
-        strip_accents="unicode",
-        dtype=np.float32,
+def _vectorizers(kind: str, n_samples: int) -> list[tuple[str, TfidfVectorizer, str]]:
+    common: dict[str, Any] = {
+        "sublinear_tf": True,
+        "min_df": min_df_for(n_samples),
+        "strip_accents": "unicode",
+        "dtype": np.float32,
+    }
+    word = TfidfVectorizer(ngram_range=(1, 2), max_df=0.9, **common)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
+    chosen = {"word": [("word", word)], "char": [("char", char)], "union": [("word", word), ("char", char)]}
+    return [(name, vec, TEXT_COLUMN) for name, vec in chosen[kind]]
+
+
+def build_features(kind: str, n_samples: int) -> ColumnTransformer:
+    """TF-IDF word 1-2 grams, char_wb 2-5 grams (typos, Italian inflections), or both side by side."""
+    # A plain column name hands each vectorizer a 1-D series; sparse_threshold=1 keeps the output sparse.
+    return ColumnTransformer(_vectorizers(kind, n_samples), sparse_threshold=1.0)
+
+
+def base_classifier(candidate: Candidate) -> LogisticRegression | LinearSVC:
+    """The uncalibrated linear model of a candidate, class-balanced."""
+    if candidate.classifier == "svm":
+        return LinearSVC(C=candidate.C, class_weight="balanced")
+    return LogisticRegression(C=candidate.C, class_weight="balanced", max_iter=1000)
+
+
+def build_pipeline(candidate: Candidate, *, n_samples: int) -> Pipeline:
+    """An unfitted pipeline of the candidate's features and uncalibrated classifier."""
+    return Pipeline(
+        [("features", build_features(candidate.features, n_samples)), ("clf", base_classifier(candidate))]
     )
-    # A plain column name (not a list) hands the vectorizer a 1-D series of strings;
-    # sparse_threshold=1 keeps the output sparse however dense it is.
-    features = ColumnTransformer([("tfidf", tfidf, TEXT_COLUMN)], sparse_threshold=1.0)
-    classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter)
-    return Pipeline([("features", features), ("clf", classifier)])
+
+
+def _scores(model: Any, features: Any) -> np.ndarray:
+    scores = model.decision_function(features)
+    return scores.reshape(-1, 1) if scores.ndim == 1 else scores
+
+
+class CalibratedLinear(ClassifierMixin, BaseEstimator):
+    """A linear model whose decision scores a multinomial calibrator turns into probabilities.
+
+    The calibrator is fitted on out-of-fold scores (see app/ml/selection.py); per-class thresholds travel
+    with the model so the artifact alone decides when to abstain.
+    """
+
+    def __init__(self, base: Any = None, calibrator: Any = None, thresholds: dict[str, float] | None = None):
+        self.base = base
+        self.calibrator = calibrator
+        self.thresholds = thresholds
+
+    def fit(self, features: Any, labels: Any) -> CalibratedLinear:
+        """Refit the base model; the calibrator and thresholds are kept as given."""
+        self.base = clone(self.base).fit(features, labels)
+        self.classes_ = self.base.classes_
+        return self
+
+    def decision_function(self, features: Any) -> np.ndarray:
+        return _scores(self.base, features)
+
+    def predict_proba(self, features: Any) -> np.ndarray:
+        return self.calibrator.predict_proba(self.decision_function(features))
+
+    def predict(self, features: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(features), axis=1)]
 
 
 def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
     """The settings worth recording for a run, as flat scalar values."""
-    tfidf = pipeline.named_steps["features"].transformers[0][1]
+    params: dict[str, Any] = {}
+    for name, vectorizer, _ in pipeline.named_steps["features"].transformers:
+        params |= {
+            f"{name}_analyzer": vectorizer.analyzer,
+            f"{name}_ngram_range": str(vectorizer.ngram_range),
+            f"{name}_min_df": vectorizer.min_df,
+        }
     clf = pipeline.named_steps["clf"]
-    return {
-        "tfidf_ngram_range": str(tfidf.ngram_range),
-        "tfidf_min_df": tfidf.min_df,
-        "tfidf_max_df": tfidf.max_df,
-        "tfidf_sublinear_tf": tfidf.sublinear_tf,
-        "tfidf_strip_accents": tfidf.strip_accents,
-        "clf": type(clf).__name__,
-        "clf_C": clf.C,
-        "clf_class_weight": clf.class_weight,
-        "clf_max_iter": clf.max_iter,
-        "clf_solver": clf.solver,
-    }
+    base = clf.base if isinstance(clf, CalibratedLinear) else clf
+    return params | {"clf": type(base).__name__, "clf_C": base.C, "clf_class_weight": base.class_weight}
 
 
 def vectorize(pipeline: Pipeline, frame: pd.DataFrame) -> sparse.csr_matrix:
-    """The fitted TF-IDF vectors (L2-normalised rows) of the frame's texts."""
+    """The fitted TF-IDF vectors of the frame's texts."""
     return sparse.csr_matrix(pipeline[:-1].transform(frame), dtype="float32")
+
+
+def explain(pipeline: Pipeline, frame: pd.DataFrame, category: str, *, top: int = 5) -> list[str]:
+    """The terms of the first text that pushed it most toward `category` (weight x TF-IDF value)."""
+    clf = pipeline.named_steps["clf"]
+    base = clf.base if isinstance(clf, CalibratedLinear) else clf
+    classes = [str(c) for c in base.classes_]
+    coef = base.coef_ if len(classes) > 2 else np.vstack([-base.coef_[0], base.coef_[0]])
+    row = vectorize(pipeline, frame).getrow(0)
+    contributions = row.data * coef[classes.index(category)][row.indices]
+    names = pipeline.named_steps["features"].get_feature_names_out()[row.indices]
+    words = np.char.startswith(names.astype(str), "word__")
+    if words.any():  # whole words read better than character fragments
+        contributions, names = contributions[words], names[words]
+    ranked = sorted(zip(contributions, names, strict=True), key=lambda pair: -pair[0])
+    terms: list[str] = []
+    for weight, name in ranked:
+        term = str(name).split("__", 1)[1].strip()
+        if weight > 0 and term and term not in terms:
+            terms.append(term)
+    return terms[:top]
