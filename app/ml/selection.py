@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline
 
@@ -18,6 +17,8 @@ from app.ml.pipeline import (
     build_features,
     build_pipeline,
     candidates_for,
+    fit_temperature,
+    softmax,
 )
 from app.ml.thresholds import ClassThreshold, choose_thresholds
 
@@ -79,40 +80,37 @@ def select_candidate(frame: pd.DataFrame, labels: np.ndarray) -> list[CandidateS
     return sorted(scores, key=lambda s: -s.cv_macro_f1_mean)
 
 
-def _calibrator() -> LogisticRegression:
-    return LogisticRegression(C=1.0, max_iter=1000)
-
-
 def fit_calibrated(
     candidate: Candidate, frame: pd.DataFrame, labels: np.ndarray, *, target_precision: float
 ) -> Fitted:
     """Fit features once, calibrate on out-of-fold scores, choose thresholds, fit the model on all rows."""
     features = build_features(candidate.features, len(frame))
     matrix = features.fit_transform(frame)
-    folds = _folds(labels)
     scores = cross_val_predict(
-        base_classifier(candidate), matrix, labels, cv=folds, method="decision_function"
-    ).reshape(len(frame), -1)
-    calibrator = _calibrator().fit(scores, labels)
-    # Cross-fitting the small calibrator too keeps the thresholds' precision honest.
-    oof = cross_val_predict(_calibrator(), scores, labels, cv=folds, method="predict_proba")
-    classes = [str(c) for c in calibrator.classes_]
-    thresholds = choose_thresholds(oof, labels, classes, target=target_precision)
+        base_classifier(candidate), matrix, labels, cv=_folds(labels), method="decision_function"
+    )
+    classes = np.unique(labels)
+    if scores.ndim == 1:
+        scores = np.column_stack([-scores / 2, scores / 2])
+    temperature = fit_temperature(scores, labels, classes)
+    oof = softmax(scores, temperature)
+    names = [str(c) for c in classes]
+    thresholds = choose_thresholds(oof, labels, names, target=target_precision)
     clf = CalibratedLinear(
         base=base_classifier(candidate),
-        calibrator=calibrator,
+        temperature=temperature,
         thresholds={c: t.threshold for c, t in thresholds.items()},
     ).fit(matrix, labels)
     pipeline = Pipeline([("features", features), ("clf", clf)])
-    return Fitted(pipeline, candidate, oof, thresholds, classes)
+    return Fitted(pipeline, candidate, oof, thresholds, names)
 
 
 def refit_all(fitted: Fitted, frame: pd.DataFrame, labels: np.ndarray) -> Pipeline:
-    """The same candidate, calibrator and thresholds, with features and weights fitted on every row."""
+    """The same candidate, temperature and thresholds, with features and weights fitted on every row."""
     features = build_features(fitted.candidate.features, len(frame))
     matrix = features.fit_transform(frame)
     old: CalibratedLinear = fitted.pipeline.named_steps["clf"]
     clf = CalibratedLinear(
-        base=base_classifier(fitted.candidate), calibrator=old.calibrator, thresholds=old.thresholds
+        base=base_classifier(fitted.candidate), temperature=old.temperature, thresholds=old.thresholds
     ).fit(matrix, labels)
     return Pipeline([("features", features), ("clf", clf)])
