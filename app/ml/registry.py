@@ -33,6 +33,7 @@ DIGEST_TAG, SIGNATURE_TAG = "artifact_sha256", "artifact_signature"
 # The one class of ours inside the skops file; skops refuses to load any type not listed.
 TRUSTED_TYPES = ["app.ml.pipeline.CalibratedLinear"]
 PACKAGE = "ticket-intelligence-api"
+RUN_KIND_TAG = "run_kind"
 # Exactly what the skops-saved pipeline needs to load; inferring them was slow and wrong.
 _REQUIREMENTS = ("scikit-learn", "skops", "scipy", "numpy", "pandas")
 # mlflow's fluent API keeps the tracking URI in process-global state; apps in one process must take turns.
@@ -161,9 +162,9 @@ def _log_input(mlflow: Any, data: TrainingData) -> None:
     mlflow.log_input(dataset, context="training", tags=tags)
 
 
-def _log_children(mlflow: Any, children: list[ChildRun]) -> None:
+def _log_children(mlflow: Any, experiment_id: str, children: list[ChildRun]) -> None:
     for child in children:
-        with mlflow.start_run(run_name=f"candidate {child.name}", nested=True):
+        with mlflow.start_run(experiment_id=experiment_id, run_name=f"candidate {child.name}", nested=True):
             mlflow.log_params(child.params)
             mlflow.log_metrics(child.metrics)
             mlflow.set_tag("candidate", child.name)
@@ -188,9 +189,9 @@ def log_training_run(
 
         experiment_id = _experiment_id(_client())
         with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
-            mlflow.set_tags(tags | {"code_version": _code_version()})
+            mlflow.set_tags(tags | {"code_version": _code_version(), RUN_KIND_TAG: "training"})
             _log_input(mlflow, data)
-            _log_children(mlflow, children)
+            _log_children(mlflow, experiment_id, children)
             mlflow.log_params(params)
             mlflow.log_metrics(metrics)
             for name, content in artifacts.items():
@@ -341,7 +342,10 @@ def list_runs(limit: int) -> list[dict[str, Any]]:
     if experiment is None:
         return []
     runs = client.search_runs(
-        [experiment.experiment_id], order_by=["attributes.start_time DESC"], max_results=limit
+        [experiment.experiment_id],
+        filter_string=f"tags.{RUN_KIND_TAG} = 'training'",  # parents only, not the candidates' child runs
+        order_by=["attributes.start_time DESC"],
+        max_results=limit,
     )
     return [
         {

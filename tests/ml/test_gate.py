@@ -44,12 +44,13 @@ def test_gate_accepts_an_equal_challenger_and_refuses_a_worse_one_on_grown_data(
     assert "not worse than the champion" in equal["promotion_reason"]
     cutoff = db.session.scalar(sa.select(sa.func.max(Ticket.id)))
 
-    # A bad bulk edit: every billing ticket outside the holdout relabelled "other". The holdout keeps the
-    # true labels, so the challenger's billing recall collapses there.
+    # A bad bulk edit: billing and account swapped on every ticket outside the holdout. The holdout keeps
+    # the true labels, so the challenger's recall of both collapses there.
     add_corpus(per_category=20, seed=3)
-    for ticket in db.session.scalars(sa.select(Ticket).where(Ticket.category == "billing")):
+    swap = {"billing": "account", "account": "billing"}
+    for ticket in db.session.scalars(sa.select(Ticket).where(Ticket.category.in_(list(swap)))):
         if not in_holdout(ticket.id):
-            ticket.category = "other"
+            ticket.category = swap[ticket.category]
     db.session.commit()
     worse = _train(client, admin, auth)
     assert worse["promoted"] is False and "recall of billing drops" in worse["promotion_reason"]
@@ -74,9 +75,7 @@ def test_a_training_logs_candidates_dataset_and_thresholds(app, client, admin, a
     children = mlflow.search_runs(
         [run.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{run.info.run_id}'"
     )
-    assert len(children) >= 3 and all(
-        name.startswith("candidate ") for name in children["tags.mlflow.runName"]
-    )
+    assert len(children) >= 3 and all(child.info.run_name.startswith("candidate ") for child in children)
     (dataset_input,) = run.inputs.dataset_inputs
     tags = {t.key: t.value for t in dataset_input.tags}
     assert tags["rows"] == "70" and '"bug": 14' in tags["label_counts"] and "tickets" in tags["query"]
