@@ -92,7 +92,8 @@ def build_features(kind: str, n_samples: int) -> ColumnTransformer:
 def base_classifier(candidate: Candidate) -> LogisticRegression | LinearSVC:
     """The uncalibrated linear model of a candidate, class-balanced."""
     if candidate.classifier == "svm":
-        return LinearSVC(C=candidate.C, class_weight="balanced")
+        # tol 1e-3 (default 1e-4): a third less time at 100,000 tickets for the same accuracy (bench).
+        return LinearSVC(C=candidate.C, class_weight="balanced", tol=1e-3)
     return LogisticRegression(C=candidate.C, class_weight="balanced", max_iter=1000)
 
 
