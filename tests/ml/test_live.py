@@ -70,7 +70,9 @@ def test_every_ticket_prediction_is_logged_with_the_ticket_change(client, agent,
     assert first.top_classes[0][0] == "bug" and len(first.top_classes) == 3
 
 
-def test_feedback_is_counted_per_version_and_class(app, client, agent, requester, auth, make_ticket, serving):
+def test_feedback_is_counted_per_version_and_class(
+    app, client, runner, agent, requester, auth, make_ticket, serving
+):
     confirmed = make_ticket(**BUG)
     overridden = make_ticket(**BILLING)
     for ticket in (confirmed, overridden):
@@ -91,6 +93,10 @@ def test_feedback_is_counted_per_version_and_class(app, client, agent, requester
     assert version["classes"]["bug"]["confirmed"] == 1 and version["classes"]["billing"]["overridden"] == 1
     row = db.session.scalar(sa.select(PredictionRecord).where(PredictionRecord.ticket_id == overridden.id))
     assert (row.feedback, row.feedback_category) == ("overridden", "account")
+
+    assert runner.invoke(args=["ml", "log-performance", "--days", "7"]).exit_code == 0
+    run = registry._client().get_run(serving.run_id)
+    assert run.data.metrics["live_precision"] == 0.5 and run.data.metrics["live_override_rate_billing"] == 1.0
 
 
 def test_retriage_fills_open_uncategorised_tickets_and_leaves_human_labels(app, runner, make_ticket, serving):
