@@ -63,3 +63,31 @@ def init_tracking_store_command() -> None:
 
     registry.init_tracking_store(current_app.config["MLFLOW_TRACKING_URI"])
     click.echo("MLflow tracking store ready.")
+
+
+@click.group("ml")
+def ml_group() -> None:
+    """Classifier maintenance."""
+
+
+@ml_group.command("retriage")
+@with_appcontext
+def retriage_command() -> None:
+    """Classify open uncategorised tickets with the champion (bounded batches; human labels untouched)."""
+    from app.ml.retriage import retriage
+
+    try:
+        result = retriage(progress=click.echo)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Version {result.model_version}: {result.examined} examined, {result.applied} categorised.")
+
+
+@ml_group.command("log-performance")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 365))
+@with_appcontext
+def log_performance_command(days: int) -> None:
+    """Log the live figures of each model version as metrics on it in MLflow."""
+    from app.ml.service import log_live_metrics
+
+    click.echo(f"Logged live metrics for {log_live_metrics(days=days)} versions.")

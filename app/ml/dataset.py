@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,19 +17,33 @@ from app.timeutil import as_utc
 
 @dataclass(frozen=True)
 class DataSnapshot:
-    """Identifies the data a model saw: the newest ticket id and update time among the samples."""
+    """The data a model saw: newest ticket id and update, a digest of rows and labels, the query."""
 
     max_ticket_id: int | None
     max_updated_at: datetime | None
+    digest: str
+    query: str
 
 
-def load_labelled() -> tuple[pd.DataFrame, DataSnapshot]:
-    """Tickets labelled by a human (never the model's own guesses) as columns id, text, category."""
-    query = (
+def _query() -> sa.Select:
+    return (
         sa.select(Ticket.id, Ticket.title, Ticket.description, Ticket.category, Ticket.updated_at)
         .where(Ticket.category_source == "human", Ticket.category.is_not(None))
         .order_by(Ticket.id)
     )
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """sha256 over every (id, label, text): any changed row or label changes it."""
+    digest = hashlib.sha256()
+    for ticket_id, category, text in zip(frame["id"], frame["category"], frame["text"], strict=True):
+        digest.update(f"{ticket_id}\x1f{category}\x1f{text}\x1e".encode())
+    return digest.hexdigest()
+
+
+def load_labelled() -> tuple[pd.DataFrame, DataSnapshot]:
+    """Tickets labelled by a human (never the model's own guesses) as columns id, text, category."""
+    query = _query()
     rows = db.session.execute(query).all()
     frame = pd.DataFrame(
         {
@@ -40,6 +55,8 @@ def load_labelled() -> tuple[pd.DataFrame, DataSnapshot]:
     snapshot = DataSnapshot(
         max_ticket_id=max((r.id for r in rows), default=None),
         max_updated_at=max((as_utc(r.updated_at) for r in rows), default=None),
+        digest=frame_digest(frame),
+        query=" ".join(str(query.compile(compile_kwargs={"literal_binds": True})).split()),
     )
     return frame, snapshot
 

@@ -1,18 +1,54 @@
-"""The classifier as a pure scikit-learn Pipeline over a DataFrame with a `text` column."""
+"""The classifier as pure scikit-learn: candidate pipelines over a DataFrame with a `text` column."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.optimize import minimize_scalar
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 TEXT_COLUMN = "text"
+# Character n-grams cost ~7x the word vectoriser per ticket; past this size word n-grams carry the signal
+# and the char vectoriser alone would blow the training-time budget (bench/README.md).
+CHAR_MAX_SAMPLES = 20_000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One pipeline the model selection may choose: features, classifier and its regularisation."""
+
+    features: str  # word, char or union
+    classifier: str  # lr or svm
+    C: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.features}-{self.classifier}-C{self.C:g}"
+
+
+# Logistic regression costs ~8x a linear SVM per fit here (lbfgs on wide char features), so it competes
+# on word features only; the SVM's margins are calibrated like the regression's scores.
+CANDIDATES = (
+    Candidate("word", "lr", 4.0),
+    Candidate("word", "svm", 0.5),
+    Candidate("char", "svm", 0.5),
+    Candidate("union", "svm", 0.1),
+    Candidate("union", "svm", 0.5),
+)
+
+
+def candidates_for(n_samples: int) -> list[Candidate]:
+    """The candidates affordable at this training-set size."""
+    return [c for c in CANDIDATES if c.features == "word" or n_samples <= CHAR_MAX_SAMPLES]
 
 
 def ticket_text(title: str, description: str) -> str:
@@ -34,41 +70,139 @@ def min_df_for(n_samples: int) -> int:
     return 5
 
 
-def build_pipeline(*, n_samples: int, C: float = 4.0, max_iter: int = 1000) -> Pipeline:  # noqa: N803
-    """TF-IDF word 1-2 grams (sublinear tf) + class-balanced logistic regression."""
-    tfidf = TfidfVectorizer(
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-        min_df=min_df_for(n_samples),
-        max_df=0.9,
-        strip_accents="unicode",
-        dtype=np.float32,
+def _vectorizers(kind: str, n_samples: int) -> list[tuple[str, TfidfVectorizer, str]]:
+    common: dict[str, Any] = {
+        "sublinear_tf": True,
+        "min_df": min_df_for(n_samples),
+        "strip_accents": "unicode",
+        "dtype": np.float32,
+    }
+    word = TfidfVectorizer(ngram_range=(1, 2), max_df=0.9, **common)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
+    chosen = {"word": [("word", word)], "char": [("char", char)], "union": [("word", word), ("char", char)]}
+    return [(name, vec, TEXT_COLUMN) for name, vec in chosen[kind]]
+
+
+def build_features(kind: str, n_samples: int) -> ColumnTransformer:
+    """TF-IDF word 1-2 grams, char_wb 2-5 grams (typos, Italian inflections), or both side by side."""
+    # A plain column name hands each vectorizer a 1-D series; sparse_threshold=1 keeps the output sparse.
+    return ColumnTransformer(_vectorizers(kind, n_samples), sparse_threshold=1.0)
+
+
+def base_classifier(candidate: Candidate) -> LogisticRegression | LinearSVC:
+    """The uncalibrated linear model of a candidate, class-balanced."""
+    if candidate.classifier == "svm":
+        # tol 1e-3 (default 1e-4): a third less time at 100,000 tickets for the same accuracy (bench).
+        return LinearSVC(C=candidate.C, class_weight="balanced", tol=1e-3)
+    return LogisticRegression(C=candidate.C, class_weight="balanced", max_iter=1000)
+
+
+def build_pipeline(candidate: Candidate, *, n_samples: int) -> Pipeline:
+    """An unfitted pipeline of the candidate's features and uncalibrated classifier."""
+    return Pipeline(
+        [("features", build_features(candidate.features, n_samples)), ("clf", base_classifier(candidate))]
     )
-    # A plain column name (not a list) hands the vectorizer a 1-D series of strings;
-    # sparse_threshold=1 keeps the output sparse however dense it is.
-    features = ColumnTransformer([("tfidf", tfidf, TEXT_COLUMN)], sparse_threshold=1.0)
-    classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter)
-    return Pipeline([("features", features), ("clf", classifier)])
+
+
+def _scores(model: Any, features: Any) -> np.ndarray:
+    scores = model.decision_function(features)
+    return np.column_stack([-scores / 2, scores / 2]) if scores.ndim == 1 else scores
+
+
+def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities from decision scores divided by a temperature (argmax unchanged)."""
+    scaled = scores / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(scores: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> float:
+    """The temperature that minimises the log loss of out-of-fold scores (temperature scaling)."""
+    truth = np.searchsorted(classes, labels)
+
+    def loss(log_t: float) -> float:
+        proba = softmax(scores, float(np.exp(log_t)))
+        return float(-np.log(np.clip(proba[np.arange(len(truth)), truth], 1e-12, None)).mean())
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-6.0, 4.0), method="bounded").x))
+
+
+class CalibratedLinear(ClassifierMixin, BaseEstimator):
+    """A class-balanced linear model whose scores a fitted temperature turns into probabilities.
+
+    One temperature (fitted on out-of-fold scores, see app/ml/selection.py) calibrates without moving the
+    argmax, so the balanced model's recall on small classes survives; per-class thresholds travel with
+    the model so the artifact alone decides when to abstain.
+    """
+
+    def __init__(
+        self, base: Any = None, temperature: float = 1.0, thresholds: dict[str, float] | None = None
+    ):
+        self.base = base
+        self.temperature = temperature
+        self.thresholds = thresholds
+
+    def fit(self, features: Any, labels: Any) -> CalibratedLinear:
+        """Refit the base model; the temperature and thresholds are kept as given."""
+        self.base = clone(self.base).fit(features, labels)
+        self.classes_ = self.base.classes_
+        return self
+
+    def decision_function(self, features: Any) -> np.ndarray:
+        return _scores(self.base, features)
+
+    def predict_proba(self, features: Any) -> np.ndarray:
+        return softmax(self.decision_function(features), self.temperature)
+
+    def predict(self, features: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.decision_function(features), axis=1)]
 
 
 def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
     """The settings worth recording for a run, as flat scalar values."""
-    tfidf = pipeline.named_steps["features"].transformers[0][1]
+    params: dict[str, Any] = {}
+    for name, vectorizer, _ in pipeline.named_steps["features"].transformers:
+        params |= {
+            f"{name}_analyzer": vectorizer.analyzer,
+            f"{name}_ngram_range": str(vectorizer.ngram_range),
+            f"{name}_min_df": vectorizer.min_df,
+        }
     clf = pipeline.named_steps["clf"]
-    return {
-        "tfidf_ngram_range": str(tfidf.ngram_range),
-        "tfidf_min_df": tfidf.min_df,
-        "tfidf_max_df": tfidf.max_df,
-        "tfidf_sublinear_tf": tfidf.sublinear_tf,
-        "tfidf_strip_accents": tfidf.strip_accents,
-        "clf": type(clf).__name__,
-        "clf_C": clf.C,
-        "clf_class_weight": clf.class_weight,
-        "clf_max_iter": clf.max_iter,
-        "clf_solver": clf.solver,
-    }
+    base = clf.base if isinstance(clf, CalibratedLinear) else clf
+    return params | {"clf": type(base).__name__, "clf_C": base.C, "clf_class_weight": base.class_weight}
 
 
 def vectorize(pipeline: Pipeline, frame: pd.DataFrame) -> sparse.csr_matrix:
-    """The fitted TF-IDF vectors (L2-normalised rows) of the frame's texts."""
+    """The fitted TF-IDF vectors of the frame's texts."""
     return sparse.csr_matrix(pipeline[:-1].transform(frame), dtype="float32")
+
+
+def _feature_names(pipeline: Pipeline) -> np.ndarray:
+    """The vocabulary in column order, built once per loaded model (it takes ~0.5 s with char n-grams)."""
+    names = getattr(pipeline, "feature_names_cache_", None)
+    if names is None:
+        names = pipeline.named_steps["features"].get_feature_names_out().astype(str)
+        pipeline.feature_names_cache_ = names  # idempotent, so racing threads are harmless
+    return names
+
+
+def explain(pipeline: Pipeline, frame: pd.DataFrame, category: str, *, top: int = 5) -> list[str]:
+    """The terms of the first text that pushed it most toward `category` (weight x TF-IDF value)."""
+    clf = pipeline.named_steps["clf"]
+    base = clf.base if isinstance(clf, CalibratedLinear) else clf
+    classes = [str(c) for c in base.classes_]
+    coef = base.coef_ if len(classes) > 2 else np.vstack([-base.coef_[0], base.coef_[0]])
+    row = vectorize(pipeline, frame).getrow(0)
+    contributions = row.data * coef[classes.index(category)][row.indices]
+    names = _feature_names(pipeline)[row.indices]
+    words = np.char.startswith(names, "word__")
+    if words.any():  # whole words read better than character fragments
+        contributions, names = contributions[words], names[words]
+    ranked = sorted(zip(contributions, names, strict=True), key=lambda pair: -pair[0])
+    terms: list[str] = []
+    for weight, name in ranked:
+        term = str(name).split("__", 1)[1].strip()
+        if weight > 0 and term and term not in terms:
+            terms.append(term)
+    return terms[:top]

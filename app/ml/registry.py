@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
+import json
 import os
+import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,12 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
 
 CHAMPION, CHALLENGER = "champion", "challenger"
+TRAINED_BY_TAG, TRAINED_BY = "trained_by", "ticket-intelligence"
+DIGEST_TAG, SIGNATURE_TAG = "artifact_sha256", "artifact_signature"
+# The one class of ours inside the skops file; skops refuses to load any type not listed.
+TRUSTED_TYPES = ["app.ml.pipeline.CalibratedLinear"]
+PACKAGE = "ticket-intelligence-api"
+RUN_KIND_TAG = "run_kind"
 # Exactly what the skops-saved pipeline needs to load; inferring them was slow and wrong.
 _REQUIREMENTS = ("scikit-learn", "skops", "scipy", "numpy", "pandas")
 # mlflow's fluent API keeps the tracking URI in process-global state; apps in one process must take turns.
@@ -39,6 +50,7 @@ class VersionInfo:
     run_id: str | None
     created_at: datetime
     aliases: list[str]
+    tags: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -95,36 +107,105 @@ def _experiment_id(client: Any) -> str:
         return experiment.experiment_id
 
 
+@dataclass(frozen=True)
+class TrainingData:
+    """What the training read: a digest of the rows and labels, the query, the counts."""
+
+    digest: str
+    query: str
+    n_rows: int
+    label_counts: dict[str, int]
+    frame: Any  # ids and labels only (no customer text), for MLflow's schema and profile
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """One candidate of the model selection."""
+
+    name: str
+    params: dict[str, Any]
+    metrics: dict[str, float]
+
+
+def _code_version() -> str:
+    """The git commit of the running code, or the package version where there is no .git."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH, as a developer runs it
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            return f"git:{done.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return f"package:{dist_version(PACKAGE)}"
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _log_input(mlflow: Any, data: TrainingData) -> None:
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+
+    dataset = mlflow.data.from_pandas(
+        data.frame,
+        source=CodeDatasetSource({"query": data.query}),
+        targets="category",
+        name="human-labelled tickets",
+        digest=data.digest[:32],
+    )
+    tags = {"query": data.query, "rows": str(data.n_rows), "label_counts": json.dumps(data.label_counts)}
+    mlflow.log_input(dataset, context="training", tags=tags)
+
+
+def _log_children(mlflow: Any, experiment_id: str, children: list[ChildRun]) -> None:
+    for child in children:
+        with mlflow.start_run(experiment_id=experiment_id, run_name=f"candidate {child.name}", nested=True):
+            mlflow.log_params(child.params)
+            mlflow.log_metrics(child.metrics)
+            mlflow.set_tag("candidate", child.name)
+
+
 def log_training_run(
     *,
+    run_name: str,
     params: dict[str, Any],
     metrics: dict[str, float],
     tags: dict[str, str],
-    report: dict[str, Any],
+    data: TrainingData,
+    children: list[ChildRun],
+    artifacts: dict[str, Any],
     confusion_png: bytes,
-    warnings: list[str],
     model: Any,
     input_example: Any,
 ) -> LoggedRun:
-    """Log one training run with its artifacts and the fitted model, registering a new version."""
+    """One parent run (data, chosen candidate, scores, model) with a child run per candidate."""
     with _mlflow() as mlflow:
         from mlflow.models import infer_signature
 
         experiment_id = _experiment_id(_client())
-        with mlflow.start_run(experiment_id=experiment_id) as run, tempfile.TemporaryDirectory() as tmp:
+        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+            mlflow.set_tags(tags | {"code_version": _code_version(), RUN_KIND_TAG: "training"})
+            _log_input(mlflow, data)
+            _log_children(mlflow, experiment_id, children)
             mlflow.log_params(params)
             mlflow.log_metrics(metrics)
-            mlflow.set_tags(tags)
-            mlflow.log_dict(report, "classification_report.json")
-            png = Path(tmp) / "confusion_matrix.png"
-            png.write_bytes(confusion_png)
-            mlflow.log_artifact(str(png))
-            if warnings:
-                mlflow.log_text("\n".join(warnings), "warnings.txt")
+            for name, content in artifacts.items():
+                mlflow.log_dict(content, name)
+            with tempfile.TemporaryDirectory() as tmp:
+                png = Path(tmp) / "confusion_matrix.png"
+                png.write_bytes(confusion_png)
+                mlflow.log_artifact(str(png))
             info = mlflow.sklearn.log_model(
                 model,
                 name="model",
                 serialization_format="skops",
+                skops_trusted_types=TRUSTED_TYPES,
                 signature=infer_signature(input_example, model.predict(input_example)),
                 input_example=input_example,
                 registered_model_name=_model_name(),
@@ -132,16 +213,33 @@ def log_training_run(
             )
             version = str(info.registered_model_version)
             mlflow.set_tag("model_version", version)
+    _sign(version, model)
     return LoggedRun(run_id=run.info.run_id, experiment_id=experiment_id, version=version)
 
 
-def record_decision(*, run_id: str, tags: dict[str, str], metrics: dict[str, float]) -> None:
-    """Add the promotion decision to a finished run."""
+def record_decision(*, run_id: str, version: str, tags: dict[str, str], metrics: dict[str, float]) -> None:
+    """Add the promotion decision to a finished run and to its model version."""
     client = _client()
     for key, value in tags.items():
         client.set_tag(run_id, key, value)
+        client.set_model_version_tag(_model_name(), version, key, value)
+    for metric, number in metrics.items():
+        client.log_metric(run_id, metric, number)
+
+
+def set_version_tags(version: str, tags: dict[str, str]) -> None:
+    """Tag a model version (data cutoff, thresholds, expected precision and coverage)."""
+    client = _client()
+    for key, value in tags.items():
+        client.set_model_version_tag(_model_name(), version, key, value)
+
+
+def log_version_metrics(version: str, metrics: dict[str, float], *, step: int) -> None:
+    """Log live figures on a version's run, linked to its logged model so the model page shows them."""
+    client = _client()
+    mv = client.get_model_version(_model_name(), version)
     for key, value in metrics.items():
-        client.log_metric(run_id, key, value)
+        client.log_metric(mv.run_id, key, value, step=step, model_id=getattr(mv, "model_id", None))
 
 
 def _version_info(mv: Any) -> VersionInfo:
@@ -151,6 +249,7 @@ def _version_info(mv: Any) -> VersionInfo:
         run_id=mv.run_id,
         created_at=datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=UTC),
         aliases=list(getattr(mv, "aliases", []) or []),
+        tags=dict(getattr(mv, "tags", {}) or {}),
     )
 
 
@@ -183,19 +282,52 @@ def set_alias(alias: str, version: str) -> None:
     _client().set_registered_model_alias(_model_name(), alias, version)
 
 
-def load_version(version: str) -> Any:
-    """Load a registered version's scikit-learn pipeline, refusing anything not saved with skops."""
-    with _mlflow() as mlflow:
-        from mlflow.models import Model
+def _download(mlflow: Any, version: str, tmp: str) -> tuple[str, str]:
+    """A version's model folder downloaded to tmp, and the sha256 of its skops file."""
+    from mlflow.models import Model
 
-        with tempfile.TemporaryDirectory() as tmp:
-            local = mlflow.artifacts.download_artifacts(f"models:/{_model_name()}/{version}", dst_path=tmp)
-            flavor = Model.load(local).flavors.get("sklearn", {})
-            if flavor.get("serialization_format") != "skops":
-                raise ValueError(
-                    f"Version {version} is not a skops-saved scikit-learn model; refusing to load."
-                )
-            return mlflow.sklearn.load_model(local)
+    local = mlflow.artifacts.download_artifacts(f"models:/{_model_name()}/{version}", dst_path=tmp)
+    flavor = Model.load(local).flavors.get("sklearn", {})
+    if flavor.get("serialization_format") != "skops":
+        raise UntrustedModel(f"Version {version} is not a skops-saved scikit-learn model; refusing to load.")
+    skops_file = Path(local) / flavor.get("pickled_model", "model.skops")
+    return local, hashlib.sha256(skops_file.read_bytes()).hexdigest()
+
+
+def _signature(version: str, digest: str) -> str:
+    message = f"{_model_name()}:{version}:{digest}".encode()
+    return hmac.new(_config()["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+
+
+def _sign(version: str, model: Any) -> None:
+    """Record the artifact's digest and our signature over it on the new version."""
+    with _mlflow() as mlflow, tempfile.TemporaryDirectory() as tmp:
+        _, digest = _download(mlflow, version, tmp)
+    set_version_tags(
+        version, {TRAINED_BY_TAG: TRAINED_BY, DIGEST_TAG: digest, SIGNATURE_TAG: _signature(version, digest)}
+    )
+
+
+def _verify(version: str, digest: str) -> None:
+    mv = _client().get_model_version(_model_name(), version)
+    tags = dict(getattr(mv, "tags", {}) or {})
+    if tags.get(TRAINED_BY_TAG) != TRAINED_BY or not tags.get(SIGNATURE_TAG):
+        raise UntrustedModel(f"Version {version} was not trained by this service; refusing to serve it.")
+    if not hmac.compare_digest(tags.get(DIGEST_TAG, ""), digest) or not hmac.compare_digest(
+        tags[SIGNATURE_TAG], _signature(version, digest)
+    ):
+        raise UntrustedModel(
+            f"Version {version}'s artifact does not match the digest recorded at training; "
+            "refusing to serve it."
+        )
+
+
+def load_version(version: str) -> Any:
+    """Load a version's pipeline after checking its artifact digest and this service's signature."""
+    with _mlflow() as mlflow, tempfile.TemporaryDirectory() as tmp:
+        local, digest = _download(mlflow, version, tmp)
+        _verify(version, digest)
+        return mlflow.sklearn.load_model(local)
 
 
 def run_data(run_id: str) -> dict[str, Any]:
@@ -211,7 +343,10 @@ def list_runs(limit: int) -> list[dict[str, Any]]:
     if experiment is None:
         return []
     runs = client.search_runs(
-        [experiment.experiment_id], order_by=["attributes.start_time DESC"], max_results=limit
+        [experiment.experiment_id],
+        filter_string=f"tags.{RUN_KIND_TAG} = 'training'",  # parents only, not the candidates' child runs
+        order_by=["attributes.start_time DESC"],
+        max_results=limit,
     )
     return [
         {
@@ -229,6 +364,10 @@ def list_runs(limit: int) -> list[dict[str, Any]]:
 
 class RegistryUnavailable(Exception):
     """MLflow could not be reached or refused the request."""
+
+
+class UntrustedModel(RegistryUnavailable):
+    """A version whose artifact this service did not sign, or that changed since it was signed."""
 
 
 @contextmanager

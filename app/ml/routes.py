@@ -10,8 +10,11 @@ from flask_smorest import Blueprint
 from app.auth.current import auth_required, current_user
 from app.ml import service
 from app.ml.schemas import (
+    VERSION_HEADER_DOC,
+    ConfirmedSchema,
     MlPredictSchema,
     ModelInfoSchema,
+    PerformanceQuerySchema,
     PredictionSchema,
     PromoteResultSchema,
     PromoteSchema,
@@ -23,8 +26,11 @@ from app.ml.schemas import (
     TextSchema,
     TrainResultSchema,
     TrainSchema,
+    VersionPerformanceSchema,
 )
 from app.ml.train import train_model
+
+MODEL_VERSION_HEADER = "X-Model-Version"
 
 blp = Blueprint(
     "ml",
@@ -86,15 +92,30 @@ class Runs(MethodView):
         return service.list_runs(limit=args["limit"])
 
 
+def _with_version(prediction: service.Prediction) -> tuple[service.Prediction, dict[str, str]]:
+    return prediction, {MODEL_VERSION_HEADER: prediction.model_version}
+
+
 @blp.route("/predict/")
 class Predict(MethodView):
     decorators = [auth_required()]
 
     @blp.arguments(TextSchema)
-    @blp.response(200, PredictionSchema)
+    @blp.response(200, PredictionSchema, headers=VERSION_HEADER_DOC)
     def post(self, data):
         """Classify free text without writing anything (any authenticated user)"""
-        return service.predict_text(title=data["title"], description=data["description"])
+        return _with_version(service.predict_text(title=data["title"], description=data["description"]))
+
+
+@blp.route("/performance/")
+class Performance(MethodView):
+    decorators = [auth_required("agent", "admin")]
+
+    @blp.arguments(PerformanceQuerySchema, location="query")
+    @blp.response(200, VersionPerformanceSchema(many=True))
+    def get(self, args):
+        """Live quality per model version and class: precision of applied answers, coverage, overrides"""
+        return service.performance(days=args["days"])
 
 
 @blp.route("/similar/")
@@ -115,12 +136,29 @@ class TicketPredict(MethodView):
     decorators = [auth_required("agent", "admin")]
 
     @tickets_blp.arguments(MlPredictSchema(), required=False)
-    @tickets_blp.response(200, PredictionSchema)
+    @tickets_blp.response(200, PredictionSchema, headers=VERSION_HEADER_DOC)
     def post(self, data=None, ticket_id: int = 0):
         """Classify a ticket; a confident answer sets its category (source=model) (agent, admin)"""
-        return service.predict_ticket(
-            user=current_user(), ticket_id=ticket_id, overwrite=(data or {}).get("overwrite", False)
+        return _with_version(
+            service.predict_ticket(
+                user=current_user(), ticket_id=ticket_id, overwrite=(data or {}).get("overwrite", False)
+            )
         )
+
+
+@tickets_blp.route("/<int:ticket_id>/category/confirm/")
+class ConfirmCategory(MethodView):
+    decorators = [auth_required("agent", "admin")]
+
+    @tickets_blp.response(200, ConfirmedSchema)
+    def post(self, ticket_id: int):
+        """Confirm the category a model set: it becomes a human label and feedback (agent, admin)"""
+        ticket = service.confirm_category(user=current_user(), ticket_id=ticket_id)
+        return {
+            "ticket_id": ticket.id,
+            "category": ticket.category,
+            "category_source": ticket.category_source,
+        }
 
 
 @tickets_blp.route("/<int:ticket_id>/similar/")

@@ -7,6 +7,12 @@ from app.tickets.models import CATEGORIES, STATUSES
 from app.tickets.schemas import DESCRIPTION, TITLE, _TextFields
 
 TOP = validate.Range(min=1, max=20)
+VERSION_HEADER_DOC = {
+    "X-Model-Version": {
+        "description": "The registered model version that produced the answer.",
+        "schema": {"type": "string"},
+    }
+}
 
 
 class TrainSchema(Schema):
@@ -27,14 +33,22 @@ class TrainResultSchema(Schema):
         values=fields.Float(),
         dump_only=True,
         metadata={
-            "description": "accuracy, macro_f1, log_loss, per-class precision/recall/f1, "
-            "cross-validation scores on small data."
+            "description": "On the per-ticket holdout: accuracy, macro_f1, log_loss, coverage and precision "
+            "at the per-class thresholds, per-class precision/recall/f1."
         },
     )
     champion_metrics = fields.Dict(
         dump_only=True,
         allow_none=True,
-        metadata={"description": "The previous champion's macro F1 on this holdout."},
+        metadata={
+            "description": "The champion's version and the gate's comparison on held-out tickets neither "
+            "model trained on: macro F1 delta and its bootstrap interval, per-class recall deltas, coverages."
+        },
+    )
+    candidate = fields.String(dump_only=True, metadata={"description": "The pipeline model selection chose."})
+    thresholds = fields.Dict(
+        dump_only=True,
+        metadata={"description": "Per class: threshold, expected precision and coverage (out-of-fold)."},
     )
     n_samples = fields.Integer(dump_only=True)
     n_classes = fields.Integer(dump_only=True)
@@ -63,6 +77,12 @@ class ChampionSchema(Schema):
     aliases = fields.List(fields.String(), dump_only=True)
     metrics = fields.Dict(keys=fields.String(), values=fields.Float(), dump_only=True)
     classes = fields.List(fields.String(), dump_only=True)
+    candidate = fields.String(dump_only=True, allow_none=True)
+    target_precision = fields.Float(dump_only=True, allow_none=True)
+    thresholds = fields.Dict(
+        dump_only=True,
+        metadata={"description": "Per class: the abstain threshold, expected precision and coverage."},
+    )
 
 
 class ModelInfoSchema(Schema):
@@ -112,7 +132,18 @@ class PredictionSchema(Schema):
     confidence = fields.Float(dump_only=True)
     probabilities = fields.Dict(keys=fields.String(), values=fields.Float(), dump_only=True)
     abstained = fields.Boolean(
-        dump_only=True, metadata={"description": "Confidence below ML_MIN_CONFIDENCE: nothing written."}
+        dump_only=True,
+        metadata={
+            "description": "Confidence below the class's threshold (or ML_MIN_CONFIDENCE): nothing written."
+        },
+    )
+    threshold = fields.Float(
+        dump_only=True, metadata={"description": "The threshold this answer was held to."}
+    )
+    explanation = fields.List(
+        fields.String(),
+        dump_only=True,
+        metadata={"description": "The ticket's terms that pushed it most toward the category."},
     )
     applied = fields.Boolean(
         dump_only=True, metadata={"description": "The category was written to the ticket."}
@@ -128,4 +159,42 @@ class SimilarTicketSchema(Schema):
     category = fields.String(dump_only=True, allow_none=True)
     score = fields.Float(
         dump_only=True, metadata={"description": "Cosine similarity in the model's TF-IDF space."}
+    )
+
+
+class ConfirmedSchema(Schema):
+    ticket_id = fields.Integer(dump_only=True)
+    category = fields.String(dump_only=True)
+    category_source = fields.String(dump_only=True)
+
+
+class PerformanceQuerySchema(Schema):
+    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
+
+
+class LiveFiguresSchema(Schema):
+    predictions = fields.Integer(dump_only=True)
+    answered = fields.Integer(dump_only=True)
+    applied = fields.Integer(dump_only=True)
+    confirmed = fields.Integer(dump_only=True)
+    overridden = fields.Integer(dump_only=True)
+    live_precision = fields.Float(
+        dump_only=True, allow_none=True, metadata={"description": "confirmed / (confirmed + overridden)"}
+    )
+    coverage = fields.Float(
+        dump_only=True, allow_none=True, metadata={"description": "answered / predictions"}
+    )
+    abstain_rate = fields.Float(dump_only=True, allow_none=True)
+    override_rate = fields.Float(
+        dump_only=True, allow_none=True, metadata={"description": "overridden / applied"}
+    )
+
+
+class VersionPerformanceSchema(LiveFiguresSchema):
+    model_version = fields.String(dump_only=True)
+    classes = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(LiveFiguresSchema),
+        dump_only=True,
+        metadata={"description": "The same figures per predicted class."},
     )

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
+from app import metrics
 from app.auth.models import User
-from app.errors import NotFound, ServiceUnavailable
+from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.extensions import db
-from app.metrics import prediction_outcome, record_prediction
 from app.ml import registry
-from app.ml.pipeline import text_frame, ticket_text
+from app.ml.pipeline import explain, text_frame, ticket_text
+from app.ml.predictions import live_performance, record_prediction
 from app.ml.serving import LoadedModel, model_cache
 from app.ml.similarity import describe, index_for
+from app.ml.tasks import after_promotion
 from app.tickets import service as tickets
 from app.tickets.models import Ticket
+from app.timeutil import utcnow
 
 
 @dataclass
@@ -28,54 +31,77 @@ class Prediction:
     abstained: bool
     model_name: str
     model_version: str
+    threshold: float = 0.0
+    explanation: list[str] = field(default_factory=list)
     ticket_id: int | None = None
     applied: bool = False
 
 
+def _threshold(model: LoadedModel, category: str) -> float:
+    thresholds = getattr(model.pipeline[-1], "thresholds", None) or {}
+    return max(float(thresholds.get(category, 0.0)), current_app.config["ML_MIN_CONFIDENCE"])
+
+
 def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
-    """The model's category for a text; abstains below ML_MIN_CONFIDENCE."""
-    probabilities = model.pipeline.predict_proba(text_frame([ticket_text(title, description)]))[0]
+    """The model's category for a text, the terms behind it; abstains below the class's threshold."""
+    frame = text_frame([ticket_text(title, description)])
+    probabilities = model.pipeline.predict_proba(frame)[0]
     ranked = dict(sorted(zip(model.classes, map(float, probabilities), strict=True), key=lambda kv: -kv[1]))
     category, confidence = next(iter(ranked.items()))
+    threshold = _threshold(model, category)
     return Prediction(
         category=category,
         confidence=confidence,
         probabilities=ranked,
-        abstained=confidence < current_app.config["ML_MIN_CONFIDENCE"],
+        abstained=confidence < threshold,
         model_name=model.name,
         model_version=model.version,
+        threshold=threshold,
+        explanation=explain(model.pipeline, frame, category),
     )
 
 
 def predict_text(*, title: str, description: str) -> Prediction:
     """Classify free text, writing nothing."""
     prediction = classify(model_cache(current_app).current(), title=title, description=description)
-    record_prediction(prediction_outcome(abstained=prediction.abstained, applied=False))
+    metrics.record_prediction(metrics.prediction_outcome(abstained=prediction.abstained, applied=False))
     return prediction
 
 
-def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool, commit: bool) -> bool:
-    """Write a confident prediction with source=model, never over a human label unless overwrite."""
-    if prediction.abstained or (ticket.category_source == "human" and not overwrite):
-        return False
-    if (ticket.category, ticket.category_source) == (prediction.category, "model"):
-        return False
-    tickets.set_category(
-        ticket=ticket, category=prediction.category, source="model", actor=None, commit=commit
-    )
-    return True
+def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool, source: str) -> bool:
+    """Write a confident prediction (source=model) and log it, in the caller's transaction (flushed only).
+
+    Never over a human label unless overwrite.
+    """
+    prediction.ticket_id = ticket.id
+    applied = not prediction.abstained and (ticket.category_source != "human" or overwrite)
+    if applied and (ticket.category, ticket.category_source) != (prediction.category, "model"):
+        tickets.set_category(
+            ticket=ticket, category=prediction.category, source="model", actor=None, commit=False
+        )
+    prediction.applied = applied
+    record_prediction(ticket_id=ticket.id, prediction=prediction, source=source)
+    metrics.record_prediction(metrics.prediction_outcome(abstained=prediction.abstained, applied=applied))
+    return applied
 
 
 def predict_ticket(*, user: User, ticket_id: int, overwrite: bool) -> Prediction:
-    """Classify a ticket and, when confident, set its category (source=model)."""
+    """Classify a ticket and, when confident, set its category (source=model); one transaction."""
     ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
     prediction = classify(
         model_cache(current_app).current(), title=ticket.title, description=ticket.description
     )
-    prediction.ticket_id = ticket.id
-    prediction.applied = apply_prediction(ticket, prediction, overwrite=overwrite, commit=True)
-    record_prediction(prediction_outcome(abstained=prediction.abstained, applied=prediction.applied))
+    apply_prediction(ticket, prediction, overwrite=overwrite, source="ml_predict")
+    db.session.commit()
     return prediction
+
+
+def confirm_category(*, user: User, ticket_id: int) -> Ticket:
+    """An agent confirms the category a model set: it becomes a human label (and feedback)."""
+    ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
+    if ticket.category is None or ticket.category_source != "model":
+        raise Conflict(f"Ticket {ticket_id} has no category set by a model to confirm.")
+    return tickets.set_category(ticket=ticket, category=ticket.category, source="human", actor=user)
 
 
 def _similar(user: User, text: str, *, exclude_id: int | None, top: int) -> list[dict[str, Any]]:
@@ -117,10 +143,10 @@ def similar_to_text(*, user: User, title: str, description: str, top: int) -> li
     return _similar(user, ticket_text(title, description), exclude_id=None, top=top)
 
 
-def _registry_call(action: str, fn: Any, *args: Any) -> Any:
+def _registry_call(action: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         with registry.guard(action):
-            return fn(*args)
+            return fn(*args, **kwargs)
     except registry.RegistryUnavailable as exc:
         raise ServiceUnavailable(str(exc)) from exc
 
@@ -132,7 +158,7 @@ def promote(*, version: str) -> dict[str, Any]:
         raise NotFound(f"Model {current_app.config['MODEL_NAME']} has no version {version}.")
     previous = _registry_call("reading the champion", registry.version_by_alias, registry.CHAMPION)
     _registry_call("moving the champion alias", registry.set_alias, registry.CHAMPION, target.version)
-    model_cache(current_app).refresh_soon()
+    after_promotion(current_app._get_current_object())  # type: ignore[attr-defined]
     return {
         "model_name": current_app.config["MODEL_NAME"],
         "version": target.version,
@@ -147,7 +173,8 @@ def model_info() -> dict[str, Any]:
     if champion is None:
         return {"name": current_app.config["MODEL_NAME"], "champion": None, "worker": worker}
     run = _registry_call("reading the run", registry.run_data, champion.run_id) if champion.run_id else {}
-    params = run.get("params", {})
+    params, metrics = run.get("params", {}), run.get("metrics", {})
+    classes = [c for c in params.get("classes", "").split(",") if c]
     return {
         "name": champion.name,
         "worker": worker,
@@ -156,8 +183,18 @@ def model_info() -> dict[str, Any]:
             "run_id": champion.run_id,
             "created_at": champion.created_at,
             "aliases": champion.aliases,
-            "metrics": run.get("metrics", {}),
-            "classes": [c for c in params.get("classes", "").split(",") if c],
+            "metrics": metrics,
+            "classes": classes,
+            "candidate": params.get("candidate"),
+            "target_precision": float(params.get("target_precision") or 0) or None,
+            "thresholds": {
+                c: {
+                    "threshold": metrics.get(f"threshold_{c}"),
+                    "expected_precision": metrics.get(f"expected_precision_{c}"),
+                    "expected_coverage": metrics.get(f"expected_coverage_{c}"),
+                }
+                for c in classes
+            },
         },
     }
 
@@ -165,3 +202,43 @@ def model_info() -> dict[str, Any]:
 def list_runs(*, limit: int) -> list[dict[str, Any]]:
     """Recent training runs with their metrics."""
     return _registry_call("listing runs", registry.list_runs, limit)
+
+
+def performance(*, days: int) -> list[dict[str, Any]]:
+    """Live quality per model version and class over the last `days` days."""
+    return live_performance(days=days)
+
+
+LIVE_METRICS = {
+    "live_precision": "live_precision",
+    "coverage": "live_coverage",
+    "abstain_rate": "live_abstain_rate",
+    "override_rate": "live_override_rate",
+}
+
+
+def _flat(entry: dict[str, Any]) -> dict[str, float]:
+    """A version's live figures as MLflow metric names: overall, then per class."""
+    metrics = {name: entry[k] for k, name in LIVE_METRICS.items() if entry[k] is not None}
+    for category, figures in entry["classes"].items():
+        metrics |= {
+            f"{name}_{category}": figures[k] for k, name in LIVE_METRICS.items() if figures[k] is not None
+        }
+    return metrics
+
+
+def log_live_metrics(*, days: int) -> int:
+    """Log the live figures of every version seen in the window on that version in MLflow."""
+    entries = live_performance(days=days)
+    step = int(utcnow().timestamp() // 86_400)  # one point per day in the MLflow charts
+    for entry in entries:
+        metrics = _flat(entry)
+        if metrics:
+            _registry_call(
+                "logging live metrics",
+                registry.log_version_metrics,
+                entry["model_version"],
+                metrics,
+                step=step,
+            )
+    return len(entries)

@@ -1,21 +1,26 @@
-"""Training service: data -> fit and evaluate -> log and register in MLflow -> the promotion gate."""
+"""Training: labelled data -> model selection -> calibrated fit -> the gate -> refit on all -> MLflow."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from flask import current_app
+from threadpoolctl import threadpool_limits
 
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.metrics import record_training
 from app.ml import registry
 from app.ml.dataset import DataSnapshot, class_counts, load_labelled
-from app.ml.evaluate import Evaluation, fit_and_evaluate, macro_f1, promote_if_better
+from app.ml.evaluate import scores
+from app.ml.gate import Decision, in_holdout
 from app.ml.locking import training_lock
-from app.ml.pipeline import hyperparameters
+from app.ml.promotion import champion_decision
+from app.ml.selection import FOLDS, CandidateScore, Fitted, fit_calibrated, refit_all, select_candidate
+from app.ml.tracking import log_and_register
 
 
 @dataclass
@@ -32,6 +37,26 @@ class TrainResult:
     n_classes: int
     classes: list[str]
     warnings: list[str]
+    candidate: str = ""
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class Trained:
+    """Everything a training produced before it is logged: the data, the fits, the scores, the decision."""
+
+    frame: pd.DataFrame
+    snapshot: DataSnapshot
+    ranking: list[CandidateScore]
+    fitted: Fitted
+    final: Any
+    metrics: dict[str, float]
+    report: dict[str, Any]
+    holdout_labels: np.ndarray
+    holdout_predicted: np.ndarray
+    decision: Decision
+    champion_version: str | None
+    warnings: list[str]
 
 
 def _quiet(message: str) -> None:
@@ -39,11 +64,13 @@ def _quiet(message: str) -> None:
 
 
 def _usable(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, list[str]]:
-    """Drop categories with too few samples, or refuse when fewer than two remain."""
+    """Drop categories with too few samples (overall, or in the training part), or refuse."""
     counts = class_counts(frame)
-    small = {c: n for c, n in counts.items() if n < minimum}
+    train_counts = class_counts(frame[~frame["id"].map(in_holdout)])
+    small = {c: n for c, n in counts.items() if n < minimum or train_counts.get(c, 0) < FOLDS}
     warnings = [
-        f"Category {c!r} dropped: {n} human-labelled tickets, fewer than the minimum {minimum}."
+        f"Category {c!r} dropped: {n} human-labelled tickets, fewer than the minimum {minimum} "
+        f"(or fewer than {FOLDS} outside the holdout)."
         for c, n in small.items()
     ]
     kept = frame[~frame["category"].isin(list(small))]
@@ -56,88 +83,87 @@ def _usable(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, list[str]]
     return kept.reset_index(drop=True), warnings
 
 
-def _champion_score(evaluation: Evaluation) -> tuple[registry.VersionInfo | None, float | None]:
-    """The current champion's macro F1 on this run's holdout (reusing this worker's copy when current)."""
-    champion = registry.version_by_alias(registry.CHAMPION)
-    if champion is None:
-        return None, None
-    loaded = current_app.extensions["ml_model"].loaded
-    model = (
-        loaded.pipeline
-        if loaded and loaded.version == champion.version
-        else registry.load_version(champion.version)
+def _fit(frame: pd.DataFrame, progress: Callable[[str], None]) -> tuple[list[CandidateScore], Fitted]:
+    """Choose a candidate on the training part and fit it calibrated, with out-of-fold thresholds."""
+    labels = frame["category"].to_numpy()
+    ranking = select_candidate(frame[["text"]], labels)
+    best = ranking[0].candidate
+    progress(
+        f"Chose {best.name} (cross-validated macro F1 {ranking[0].cv_macro_f1_mean:.4f}); calibrating..."
     )
-    return champion, macro_f1(model, evaluation.holdout, evaluation.holdout_labels)
+    target = current_app.config["ML_TARGET_PRECISION"]
+    return ranking, fit_calibrated(best, frame[["text"]], labels, target_precision=target)
 
 
-def _params(
-    frame: pd.DataFrame, snapshot: DataSnapshot, evaluation: Evaluation, pipeline: Any, minimum: int
-) -> dict[str, Any]:
-    counts = class_counts(frame)
-    return {
-        "n_samples": len(frame),
-        "n_classes": len(counts),
-        "classes": ",".join(evaluation.classes),
-        **{f"count_{c}": n for c, n in counts.items()},
-        "min_samples_per_class": minimum,
-        "data_max_ticket_id": snapshot.max_ticket_id,
-        "data_max_updated_at": snapshot.max_updated_at.isoformat() if snapshot.max_updated_at else None,
-        **evaluation.params,
-        **hyperparameters(pipeline),
-    }
+def _holdout_scores(
+    fitted: Fitted, holdout: pd.DataFrame
+) -> tuple[dict[str, float], dict[str, Any], np.ndarray]:
+    labels = holdout["category"].to_numpy()
+    if len(holdout) == 0:
+        return {}, {}, np.array([], dtype=object)
+    proba = fitted.pipeline.predict_proba(holdout[["text"]])
+    thresholds = {c: t.threshold for c, t in fitted.thresholds.items()}
+    metrics, report = scores(proba, labels, fitted.classes, thresholds)
+    return metrics, report, np.asarray(fitted.classes)[proba.argmax(axis=1)]
+
+
+def _train(*, force: bool, progress: Callable[[str], None]) -> Trained:
+    config = current_app.config
+    progress("Loading human-labelled tickets...")
+    frame, snapshot = load_labelled()
+    frame, warnings = _usable(frame, config["ML_MIN_SAMPLES_PER_CLASS"])
+    held = frame["id"].map(in_holdout).to_numpy(dtype=bool)
+    train_part, holdout = frame[~held], frame[held]
+    progress(f"Selecting a model on {len(train_part)} tickets ({len(holdout)} held out by ticket id)...")
+    ranking, fitted = _fit(train_part, progress)
+    metrics, report, predicted = _holdout_scores(fitted, holdout)
+    progress("Comparing with the champion on held-out tickets neither model trained on...")
+    with registry.guard("comparing with the champion"):
+        decision, champion_version = champion_decision(fitted, holdout, force=force)
+    progress(
+        f"Gate: {'promote' if decision.promote else 'keep the champion'}; refitting on all {len(frame)}..."
+    )
+    final = refit_all(fitted, frame[["text"]], frame["category"].to_numpy())
+    return Trained(
+        frame=frame,
+        snapshot=snapshot,
+        ranking=ranking,
+        fitted=fitted,
+        final=final,
+        metrics=metrics,
+        report=report,
+        holdout_labels=holdout["category"].to_numpy(),
+        holdout_predicted=predicted,
+        decision=decision,
+        champion_version=champion_version,
+        warnings=warnings,
+    )
 
 
 def train_model(
-    *, force: bool, trigger: str, user: str | None, progress: Callable[[str], None] = _quiet
+    *,
+    force: bool = False,
+    trigger: str = "api",
+    user: str | None = None,
+    progress: Callable[[str], None] = _quiet,
 ) -> TrainResult:
     """Train, evaluate, log and register a new version; promote it if it passes the gate."""
-    config = current_app.config
-    minimum = config["ML_MIN_SAMPLES_PER_CLASS"]
-    with training_lock():
-        progress("Loading human-labelled tickets...")
-        frame, snapshot = load_labelled()
-        frame, warnings = _usable(frame, minimum)
-        progress(f"Fitting on {len(frame)} tickets in {frame['category'].nunique()} categories...")
-        pipeline, evaluation = fit_and_evaluate(frame[["text"]], frame["category"].to_numpy())
-        progress(f"Holdout macro F1 {evaluation.metrics['macro_f1']:.4f}; comparing with the champion...")
+    # One core: OpenMP/BLAS threads fighting the web workers and each other made fits 3x slower here.
+    with training_lock(), threadpool_limits(limits=1):
+        trained = _train(force=force, progress=progress)
+        progress("Logging the run and registering the model in MLflow...")
         try:
-            with registry.guard("training"):
-                champion, champion_f1 = _champion_score(evaluation)
-                decision = promote_if_better(
-                    new_f1=evaluation.metrics["macro_f1"],
-                    champion_f1=champion_f1,
-                    tolerance=config["ML_PROMOTION_TOLERANCE"],
-                    force=force,
-                )
-                progress("Logging the run and registering the model in MLflow...")
-                logged = registry.log_training_run(
-                    params=_params(frame, snapshot, evaluation, pipeline, minimum),
-                    metrics=evaluation.metrics,
-                    report=evaluation.report,
-                    confusion_png=evaluation.confusion_png,
-                    warnings=warnings,
-                    model=pipeline,
-                    input_example=frame[["text"]].head(3),
-                    tags={"trigger": trigger, "user": user or "", "warnings": " | ".join(warnings)},
-                )
-                registry.set_alias(
-                    registry.CHAMPION if decision.promote else registry.CHALLENGER, logged.version
-                )
-                registry.record_decision(
-                    run_id=logged.run_id,
-                    tags={
-                        "promoted": str(decision.promote).lower(),
-                        "promotion_reason": decision.reason,
-                        "champion_version": champion.version if champion else "",
-                    },
-                    metrics={"champion_macro_f1": champion_f1} if champion_f1 is not None else {},
-                )
+            with registry.guard("logging the training"):
+                logged = log_and_register(trained, trigger=trigger, user=user)
         except registry.RegistryUnavailable as exc:
             record_training("failed")
             raise ServiceUnavailable(str(exc)) from exc
+    decision = trained.decision
     record_training("promoted" if decision.promote else "challenger")
     if decision.promote:
-        current_app.extensions["ml_model"].refresh_soon()
+        from app.ml.tasks import after_promotion
+
+        after_promotion(current_app._get_current_object())  # type: ignore[attr-defined]
     progress(
         f"Version {logged.version}: {'promoted to champion' if decision.promote else 'challenger'} "
         f"({decision.reason})."
@@ -145,14 +171,18 @@ def train_model(
     return TrainResult(
         run_id=logged.run_id,
         experiment_id=logged.experiment_id,
-        model_name=config["MODEL_NAME"],
+        model_name=current_app.config["MODEL_NAME"],
         model_version=logged.version,
         promoted=decision.promote,
         promotion_reason=decision.reason,
-        metrics=evaluation.metrics,
-        champion_metrics=({"version": champion.version, "macro_f1": champion_f1} if champion else None),
-        n_samples=len(frame),
-        n_classes=len(evaluation.classes),
-        classes=evaluation.classes,
-        warnings=warnings,
+        metrics=trained.metrics,
+        champion_metrics=(
+            {"version": trained.champion_version, **decision.details} if trained.champion_version else None
+        ),
+        n_samples=len(trained.frame),
+        n_classes=len(trained.fitted.classes),
+        classes=trained.fitted.classes,
+        warnings=trained.warnings,
+        candidate=trained.fitted.candidate.name,
+        thresholds={c: t.as_dict() for c, t in trained.fitted.thresholds.items()},
     )

@@ -1,4 +1,4 @@
-"""Auto-triage: classify a ticket created without a category, inside its create transaction."""
+"""Auto-triage: classify a ticket created without a category, inside its create transaction (logged)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 
 from app.auth.models import User
-from app.metrics import prediction_outcome, record_prediction
+from app.extensions import db
 from app.ml.serving import model_cache
 from app.tickets.models import Ticket
 from app.tickets.signals import ticket_created
@@ -26,8 +26,8 @@ def _auto_triage(app: Flask, *, ticket: Ticket, actor: User | None = None, **_: 
 
     try:
         prediction = classify(model, title=ticket.title, description=ticket.description)
-        applied = apply_prediction(ticket, prediction, overwrite=False, commit=False)
-        record_prediction(prediction_outcome(abstained=prediction.abstained, applied=applied))
+        with db.session.begin_nested():  # a failure here must not take the ticket's own rows with it
+            apply_prediction(ticket, prediction, overwrite=False, source="auto_triage")
     except Exception:
         log.exception("auto-triage failed for ticket %s", ticket.id)
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.tickets.milestones import note_event
 from app.tickets.models import Ticket, TicketEvent
 from app.tickets.query import TicketFilters, filtered_query
-from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
+from app.tickets.signals import category_set, ticket_changing, ticket_created, ticket_deleting
 from app.tickets.workflow import check_transition
 from app.timeutil import utcnow
 
@@ -123,6 +123,11 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
     return ticket
 
 
+def _announce_category(ticket: Ticket, category: str | None, source: str, actor: User | None) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    category_set.send(app, ticket=ticket, category=category, source=source, actor=actor)
+
+
 def _finish(commit: bool) -> None:
     # commit=False lets a caller (the admin form) group several changes into one transaction.
     try:
@@ -151,9 +156,11 @@ def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit
         _record(ticket, user, "edited", None, ",".join(edited))
     if "priority" in changes and changes["priority"] != ticket.priority:
         _record(ticket, user, "priority", ticket.priority, changes["priority"])
-    if "category" in changes and (changes["category"], "human") != (ticket.category, ticket.category_source):
+    # Sending back the category a model set is not a human label: only a change (or a confirmation) is.
+    if "category" in changes and changes["category"] != ticket.category:
         _record(ticket, user, "category", ticket.category, changes["category"], source="human")
         ticket.category_source = "human" if changes["category"] else None
+        _announce_category(ticket, changes["category"], "human", user)
     for field in ("title", "description", "priority", "category"):
         if field in changes:
             setattr(ticket, field, changes[field])
@@ -169,6 +176,7 @@ def set_category(
     ticket.updated_at = utcnow()
     _record(ticket, actor, "category", ticket.category, category, source=source)
     ticket.category, ticket.category_source = category, source
+    _announce_category(ticket, category, source, actor)
     _finish(commit)
     return ticket
 

@@ -14,3 +14,6 @@ ticket_changing = _signals.signal("ticket-changing")
 
 # Sent before a ticket is deleted, in the deletion's transaction; receivers get sender=app, ticket=Ticket.
 ticket_deleting = _signals.signal("ticket-deleting")
+# Sent when a ticket's category is set or confirmed, before the transaction commits; receivers get
+# sender=app, ticket=Ticket, category=str | None, source="human" | "model", actor=User | None.
+category_set = _signals.signal("category-set")

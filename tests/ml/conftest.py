@@ -18,6 +18,9 @@ ML_SETTINGS = (
     "ML_AUTO_TRIAGE",
     "ML_MIN_SAMPLES_PER_CLASS",
     "ML_PROMOTION_TOLERANCE",
+    "ML_GATE_MIN_TICKETS",
+    "ML_RETRIAGE_ON_PROMOTION",
+    "ML_TARGET_PRECISION",
 )
 
 
@@ -38,6 +41,7 @@ def _ml_state(app):
     cache.wait_idle()  # a refresh started by an earlier test's promotion must not land in this one
     cache.loaded, cache.last_error, cache.last_refresh = None, None, None
     app.extensions.pop("ml_similarity", None)
+    app.config["ML_RETRIAGE_ON_PROMOTION"] = False  # the re-triage tests turn it on
     yield
     cache.wait_idle()
     app.config.update(saved)

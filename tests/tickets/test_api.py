@@ -129,7 +129,7 @@ def test_put_missing_required_field_is_422(client, agent, auth, make_ticket):
     assert r.status_code == 422 and "description" in r.json["errors"]["json"]
 
 
-def test_agent_labelling_a_model_category_makes_it_human(client, agent, auth, make_ticket):
+def test_only_changing_a_model_category_makes_it_human(client, agent, auth, make_ticket):
     h = auth(agent)
     ticket = make_ticket(category="bug", category_source="model")
     r = client.patch(
@@ -137,7 +137,13 @@ def test_agent_labelling_a_model_category_makes_it_human(client, agent, auth, ma
         json={"category": "bug"},
         headers={**h, "If-Match": _etag(client, h, ticket.id)},
     )
-    assert (r.json["category"], r.json["category_source"]) == ("bug", "human")
+    assert (r.json["category"], r.json["category_source"]) == ("bug", "model")  # sent back, not a label
+    r = client.patch(
+        f"/api/tickets/{ticket.id}/",
+        json={"category": "account"},
+        headers={**h, "If-Match": _etag(client, h, ticket.id)},
+    )
+    assert (r.json["category"], r.json["category_source"]) == ("account", "human")
 
 
 def test_delete_is_admin_only_and_needs_if_match(client, agent, admin, auth, make_ticket):
