@@ -133,7 +133,7 @@ class TicketView(SecureModelView):
         form.assigned_to_id.choices = assignee_choices()
         return form
 
-    def create_model(self, form: TicketForm) -> Ticket | bool:
+    def create_model(self, form: TicketForm) -> Ticket | bool:  # type: ignore[override]  # Flask-Admin accepts the model
         return self.run_service(lambda: create_from_form(actor=admin_user(), data=form.data))
 
     def update_model(self, form: TicketForm, model: Ticket) -> bool:

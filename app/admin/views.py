@@ -160,7 +160,7 @@ class UserView(SecureModelView):
     def get_edit_form(self) -> type[SecureForm]:
         return UserEditForm
 
-    def create_model(self, form: UserCreateForm) -> User | bool:
+    def create_model(self, form: UserCreateForm) -> User | bool:  # type: ignore[override]  # Flask-Admin accepts the model
         return self.run_service(
             lambda: management.create_account(
                 username=form.username.data,

@@ -14,7 +14,7 @@ from app.analytics.dialect import dialect_name
 PERCENTILES = {"median": 0.5, "p90": 0.9}
 
 
-def _postgresql(source: sa.Subquery, dim: str, key: sa.ColumnElement | None) -> sa.Select:
+def _postgresql(source: sa.Subquery | sa.CTE, dim: str, key: sa.ColumnElement | None) -> sa.Select:
     value = source.c.seconds
     figures = [sa.func.percentile_cont(p).within_group(value).label(name) for name, p in PERCENTILES.items()]
     query = sa.select(
@@ -28,7 +28,7 @@ def _postgresql(source: sa.Subquery, dim: str, key: sa.ColumnElement | None) -> 
     return query.group_by(key) if key is not None else query
 
 
-def _sqlite(source: sa.Subquery, dim: str, key: sa.ColumnElement | None) -> sa.Select:
+def _sqlite(source: sa.Subquery | sa.CTE, dim: str, key: sa.ColumnElement | None) -> sa.Select:
     value = source.c.seconds
     partition = [key] if key is not None else None
     ranked = (
@@ -59,7 +59,9 @@ def _sqlite(source: sa.Subquery, dim: str, key: sa.ColumnElement | None) -> sa.S
     ).group_by(ranked.c.key)
 
 
-def duration_stats(source: sa.Subquery, *, dim: str, key: sa.ColumnElement | None = None) -> sa.Select:
+def duration_stats(
+    source: sa.Subquery | sa.CTE, *, dim: str, key: sa.ColumnElement | None = None
+) -> sa.Select:
     """Rows (dim, key, rows, n, mean, median, p90) over source.c.seconds, one per key (or one overall).
 
     `rows` counts all source rows, `n` those with a non-null duration; the figures ignore nulls.

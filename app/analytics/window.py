@@ -45,6 +45,7 @@ def resolve_window(
         raise ValidationFailed("from and to must be given together.", errors={missing: ["Missing."]})
     if start is None:
         return Window(start=now - timedelta(days=days or default_days), end=now)
+    assert end is not None  # noqa: S101 - from and to come together (checked above)
     start_at = _midnight(start) if not isinstance(start, datetime) else start
     if not EARLIEST <= start_at <= LATEST:
         raise ValidationFailed("from is out of range.", errors={"from": [OUT_OF_RANGE]})

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from app.auth import service
-from app.auth.models import ROLES, ApiToken, User
+from app.auth.models import ROLES, ApiToken, Role, User
 from app.auth.passwords import hash_password, password_problem
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
@@ -38,7 +38,7 @@ def update_account(
     if user.role == "admin" and user.is_active and (role != "admin" or not is_active):
         _ensure_another_active_admin(user)
     user.email = email or None
-    user.role = role
+    user.role = Role(role)
     user.is_active = is_active
     if password:
         user.password_hash = hash_password(password)
@@ -79,4 +79,4 @@ def revoke_tokens(*, token_ids: Iterable[int]) -> int:
         .values(revoked_at=utcnow())
     )
     db.session.commit()
-    return result.rowcount or 0
+    return getattr(result, "rowcount", 0) or 0  # a CursorResult for an UPDATE

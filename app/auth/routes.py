@@ -32,7 +32,7 @@ class Tokens(MethodView):
         token, secret = service.issue_token(
             user=current_user(), name=args.get("name", "api"), ttl_days=args.get("ttl_days")
         )
-        token.secret = secret
+        token.secret = secret  # type: ignore[attr-defined]  # shown once, never stored
         return token
 
 

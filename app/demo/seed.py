@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -22,7 +23,7 @@ from app.auth.models import Role, User
 from app.auth.service import create_user
 from app.demo.plan import EVENT_COLUMNS, TICKET_COLUMNS, TicketPlanner
 from app.demo.text import sample_ticket_text
-from app.extensions import Model, db
+from app.extensions import db
 from app.sla.service import targets as sla_targets
 from app.tickets.models import Ticket, TicketEvent
 from app.timeutil import as_utc, utcnow
@@ -130,11 +131,11 @@ def _lock_tables() -> None:
         db.session.execute(sa.text("LOCK TABLE tickets, ticket_events IN EXCLUSIVE MODE"))
 
 
-def _sequence(model: type[Model]) -> str:
+def _sequence(model: type[Ticket] | type[TicketEvent]) -> str:
     return f"pg_get_serial_sequence('{model.__tablename__}', 'id')"
 
 
-def _next_id(model: type[Model]) -> int:
+def _next_id(model: type[Ticket] | type[TicketEvent]) -> int:
     """The first free id: past the highest row and, on PostgreSQL, past ids the sequence handed out."""
     highest = db.session.scalar(sa.select(sa.func.max(model.id))) or 0
     if _is_postgres():
@@ -143,7 +144,7 @@ def _next_id(model: type[Model]) -> int:
     return highest + 1
 
 
-def _move_sequence(model: type[Model], last_id: int) -> None:
+def _move_sequence(model: type[Ticket] | type[TicketEvent], last_id: int) -> None:
     """Let the sequence continue after the reserved ids (last_id is never below its old value)."""
     if _is_postgres() and last_id > 0:
         db.session.execute(sa.text(f"SELECT setval({_sequence(model)}, :last)"), {"last": last_id})
@@ -156,6 +157,7 @@ def _writer() -> Writer:
 def _copy_rows(tickets: Sequence[tuple], events: Sequence[tuple]) -> None:
     """psycopg 3 COPY on the session's own connection, so it shares the transaction."""
     connection = db.session.connection().connection.driver_connection
+    assert connection is not None  # noqa: S101 - a live session connection always has one
     with connection.cursor() as cursor:
         for table, columns, rows in (
             ("tickets", TICKET_COLUMNS, tickets),
@@ -169,8 +171,8 @@ def _copy_rows(tickets: Sequence[tuple], events: Sequence[tuple]) -> None:
 def _insert_rows(tickets: Sequence[tuple], events: Sequence[tuple]) -> None:
     """Chunked executemany through SQLAlchemy Core for SQLite and friends."""
     for table, columns, rows in (
-        (Ticket.__table__, TICKET_COLUMNS, tickets),
-        (TicketEvent.__table__, EVENT_COLUMNS, events),
+        (cast(sa.Table, Ticket.__table__), TICKET_COLUMNS, tickets),
+        (cast(sa.Table, TicketEvent.__table__), EVENT_COLUMNS, events),
     ):
         if rows:
             db.session.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -18,8 +18,8 @@ from app.extensions import db
 from app.tickets.models import DONE_STATUSES, OPEN_STATUSES, Ticket, TicketEvent
 from app.timeutil import as_utc
 
-tickets = Ticket.__table__
-events = TicketEvent.__table__
+tickets = cast(sa.Table, Ticket.__table__)
+events = cast(sa.Table, TicketEvent.__table__)
 T = TypeVar("T")
 MILESTONE_FIELDS = ("resolved_at", "first_resolved_at", "first_response_at", "reopened_at")
 

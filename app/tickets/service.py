@@ -13,7 +13,7 @@ from app.auth.models import STAFF_ROLES, User
 from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.extensions import db
 from app.tickets.milestones import note_event
-from app.tickets.models import Ticket, TicketEvent
+from app.tickets.models import Category, CategorySource, Status, Ticket, TicketEvent
 from app.tickets.query import TicketFilters, filtered_query
 from app.tickets.signals import category_set, ticket_changing, ticket_created, ticket_deleting
 from app.tickets.workflow import check_transition
@@ -159,7 +159,7 @@ def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit
     # Sending back the category a model set is not a human label: only a change (or a confirmation) is.
     if "category" in changes and changes["category"] != ticket.category:
         _record(ticket, user, "category", ticket.category, changes["category"], source="human")
-        ticket.category_source = "human" if changes["category"] else None
+        ticket.category_source = CategorySource.HUMAN if changes["category"] else None
         _announce_category(ticket, changes["category"], "human", user)
     for field in ("title", "description", "priority", "category"):
         if field in changes:
@@ -175,7 +175,7 @@ def set_category(
     ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
     ticket.updated_at = utcnow()
     _record(ticket, actor, "category", ticket.category, category, source=source)
-    ticket.category, ticket.category_source = category, source
+    ticket.category, ticket.category_source = Category(category), CategorySource(source)
     _announce_category(ticket, category, source, actor)
     _finish(commit)
     return ticket
@@ -204,7 +204,7 @@ def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool =
     ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
     ticket.updated_at = utcnow()
     _record(ticket, user, "status", ticket.status, status)
-    ticket.status = status
+    ticket.status = Status(status)
     _finish(commit)
     return ticket
 
