@@ -58,6 +58,9 @@ class Config:
         self.TOKEN_TTL_DAYS = int(env("TOKEN_TTL_DAYS", "90"))
         self.ARGON2_TIME_COST = int(env("ARGON2_TIME_COST", "3"))
         self.ARGON2_MEMORY_COST = int(env("ARGON2_MEMORY_COST", "65536"))
+        self.SEARCH_LANGUAGE = env("SEARCH_LANGUAGE", "english")
+        self.EXPORT_SETTLE_SECONDS = float(env("EXPORT_SETTLE_SECONDS", "2"))
+        self.WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.APP_ENV == "production")

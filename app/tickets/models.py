@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import Model
+from app.tickets.search import SEARCH_DOCUMENT
 from app.timeutil import utcnow
 
 STATUSES = ("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED")
@@ -34,6 +36,7 @@ class Ticket(Model):
         sa.Index("ix_tickets_created_at", "created_at"),
         sa.Index("ix_tickets_updated_at", "updated_at"),
         sa.Index("ix_tickets_resolved_at", "resolved_at"),
+        sa.Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +55,12 @@ class Ticket(Model):
     first_resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     first_response_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     reopened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Full-text document kept by the database (app/tickets/search.py); never loaded with the row.
+    search_vector: Mapped[str | None] = mapped_column(
+        sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"),
+        sa.Computed(SEARCH_DOCUMENT, persisted=True),
+        deferred=True,
+    )
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined", innerjoin=True)
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id], lazy="joined")

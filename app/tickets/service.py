@@ -12,7 +12,6 @@ from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.tickets.milestones import note_event
 from app.tickets.models import Ticket, TicketEvent
-from app.tickets.query import TicketFilters, filtered_query
 from app.tickets.signals import ticket_created
 from app.tickets.workflow import check_transition, resolved_at_after
 from app.timeutil import utcnow
@@ -45,18 +44,6 @@ def _record(
     note_event(
         ticket, kind=kind, old=old, new=new, actor_role=actor.role if actor else None, at=ticket.updated_at
     )
-
-
-def list_tickets(
-    *, user: User, filters: TicketFilters, page: int, page_size: int
-) -> tuple[list[Ticket], int]:
-    """One page of the tickets the user may see, and the total that match."""
-    query = filtered_query(_visible(user), filters, user=user)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    offset = (page - 1) * page_size
-    if offset >= total:  # past the last page; also keeps absurd offsets away from the database
-        return [], total
-    return list(db.session.scalars(query.limit(page_size).offset(offset)).unique()), total
 
 
 def get_ticket(*, user: User, ticket_id: int) -> Ticket:
