@@ -100,13 +100,12 @@ def _url(**changes: Any) -> str:
     return url_for(str(request.endpoint), **(request.view_args or {}), **args)  # type: ignore[arg-type]
 
 
-def _offset_meta(page: Page) -> dict[str, Any]:
-    assert page.page is not None
-    meta: dict[str, Any] = {"page": page.page, "page_size": page.page_size, "first_page": 1}
-    if page.page > 1:
-        meta["previous_page"] = page.page - 1
+def _offset_meta(page: Page, number: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {"page": number, "page_size": page.page_size, "first_page": 1}
+    if number > 1:
+        meta["previous_page"] = number - 1
     if page.has_next:
-        meta["next_page"] = page.page + 1
+        meta["next_page"] = number + 1
     if page.total is not None:
         last = max(1, -(-page.total // page.page_size))
         meta.update(total=page.total, total_pages=last, last_page=last)
@@ -125,7 +124,7 @@ def pagination_headers(page: Page) -> dict[str, str]:
             meta["total"] = page.total
         links = {"next": _url(cursor=page.next_cursor)} if page.next_cursor else {}
     else:
-        meta = _offset_meta(page)
+        meta = _offset_meta(page, page.page)
         rels = {"first": "first_page", "prev": "previous_page", "next": "next_page", "last": "last_page"}
         links = {rel: _url(page=meta[key]) for rel, key in rels.items() if key in meta}
     headers = {"X-Pagination": json.dumps(meta)}

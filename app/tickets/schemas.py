@@ -8,7 +8,8 @@ from app.auth.schemas import UserRefSchema
 from app.fields import ID_RANGE, UTCDateTime, user_reference
 from app.pagination import MAX_OFFSET_RECORDS
 from app.tickets.models import CATEGORIES, EVENT_KINDS, PRIORITIES, STATUSES
-from app.tickets.query import ORDERINGS, SEARCH_LANGUAGES
+from app.tickets.query import ORDERINGS
+from app.tickets.search import LANGUAGES as SEARCH_LANGUAGES
 
 TITLE = validate.Length(min=1, max=200)
 DESCRIPTION = validate.Length(min=1, max=20_000)
@@ -134,9 +135,7 @@ class TicketQuerySchema(Schema):
     )
     page = fields.Integer(
         validate=validate.Range(min=1),
-        metadata={
-            "description": f"Offset mode page number (default 1), up to {MAX_OFFSET_RECORDS:,} records deep."
-        },
+        metadata={"description": f"Offset mode page (default 1), up to {MAX_OFFSET_RECORDS:,} records deep."},
     )
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     count = fields.Boolean(
