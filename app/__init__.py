@@ -59,8 +59,9 @@ def register_blueprints(app: Flask) -> None:
     from app.ml.routes import blp as ml_blp
     from app.ml.routes import tickets_blp as ml_tickets_blp
     from app.tickets.routes import blp as tickets_blp
+    from app.webhooks.routes import blp as webhooks_blp
 
-    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp):
+    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp, webhooks_blp):
         api.register_blueprint(blp)
     register_docs(app)
 
@@ -80,8 +81,9 @@ def register_commands(app: Flask) -> None:
 
 def register_features(app: Flask) -> None:
     """Wire packages that react to others (ML, admin) once the core app exists."""
-    from app import ml
+    from app import ml, webhooks
     from app.admin import register_admin
 
     ml.init_app(app)
+    webhooks.init_app(app)  # after ML: a created ticket's event carries its auto-triaged category
     register_admin(app)

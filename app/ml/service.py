@@ -14,6 +14,7 @@ from app.extensions import db
 from app.ml import registry
 from app.ml.pipeline import text_frame, ticket_text
 from app.ml.serving import LoadedModel, model_cache
+from app.ml.signals import announce_promotion
 from app.ml.similarity import describe, index_for
 from app.tickets import service as tickets
 from app.tickets.models import Ticket
@@ -127,6 +128,7 @@ def promote(*, version: str) -> dict[str, Any]:
     previous = _registry_call("reading the champion", registry.version_by_alias, registry.CHAMPION)
     _registry_call("moving the champion alias", registry.set_alias, registry.CHAMPION, target.version)
     model_cache(current_app).refresh_soon()
+    announce_promotion(version=target.version, previous_version=previous.version if previous else None)
     return {
         "model_name": current_app.config["MODEL_NAME"],
         "version": target.version,

@@ -15,6 +15,7 @@ from app.ml.dataset import DataSnapshot, class_counts, load_labelled
 from app.ml.evaluate import Evaluation, fit_and_evaluate, macro_f1, promote_if_better
 from app.ml.locking import training_lock
 from app.ml.pipeline import hyperparameters
+from app.ml.signals import announce_promotion
 
 
 @dataclass
@@ -135,6 +136,7 @@ def train_model(
             raise ServiceUnavailable(str(exc)) from exc
     if decision.promote:
         current_app.extensions["ml_model"].refresh_soon()
+        announce_promotion(version=logged.version, run_id=logged.run_id, reason=decision.reason)
     progress(
         f"Version {logged.version}: {'promoted to champion' if decision.promote else 'challenger'} "
         f"({decision.reason})."

@@ -12,7 +12,14 @@ from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.tickets.milestones import note_event
 from app.tickets.models import Ticket, TicketEvent
-from app.tickets.signals import ticket_created
+from app.tickets.signals import (
+    announce,
+    ticket_assigned,
+    ticket_categorized,
+    ticket_created,
+    ticket_transitioned,
+    ticket_updated,
+)
 from app.tickets.workflow import check_transition, resolved_at_after
 from app.timeutil import utcnow
 
@@ -123,6 +130,7 @@ def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit
     for field in ("title", "description", "priority", "category"):
         if field in changes:
             setattr(ticket, field, changes[field])
+    announce(ticket_updated, ticket=ticket, actor=user)
     _finish(commit)
     return ticket
 
@@ -134,6 +142,7 @@ def set_category(
     ticket.updated_at = utcnow()
     _record(ticket, actor, "category", ticket.category, category, source=source)
     ticket.category, ticket.category_source = category, source
+    announce(ticket_categorized, ticket=ticket, actor=actor)
     _finish(commit)
     return ticket
 
@@ -148,6 +157,7 @@ def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None, commit
         _record(ticket, user, "assignment", ticket.assigned_to_id, assignee_id)
         ticket.assigned_to_id = assignee.id if assignee else None
         ticket.assigned_to = assignee
+        announce(ticket_assigned, ticket=ticket, actor=user)
     _finish(commit)
     return ticket
 
@@ -164,6 +174,7 @@ def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool =
     ticket.updated_at = now
     _record(ticket, user, "status", ticket.status, status)
     ticket.status = status
+    announce(ticket_transitioned, ticket=ticket, actor=user)
     _finish(commit)
     return ticket
 

@@ -1,9 +1,24 @@
 """Events the tickets package announces so other packages can react without being imported."""
 
-from blinker import Namespace
+from typing import Any
+
+from blinker import NamedSignal, Namespace
+from flask import current_app
 
 _signals = Namespace()
 
 # Sent after a new ticket is flushed and before its transaction commits;
 # receivers get sender=app, ticket=Ticket, actor=User and may change the ticket in the same transaction.
 ticket_created = _signals.signal("ticket-created")
+
+# Sent by the other writes after the change is applied and before its transaction commits;
+# receivers get sender=app, ticket=Ticket, actor=User | None and may add rows to the same transaction.
+ticket_updated = _signals.signal("ticket-updated")
+ticket_transitioned = _signals.signal("ticket-transitioned")
+ticket_assigned = _signals.signal("ticket-assigned")
+ticket_categorized = _signals.signal("ticket-categorized")
+
+
+def announce(signal: NamedSignal, **kwargs: Any) -> None:
+    """Send a signal from the current app (receivers subscribe per app object, not its proxy)."""
+    signal.send(current_app._get_current_object(), **kwargs)  # type: ignore[attr-defined]
