@@ -61,9 +61,9 @@ def register_blueprints(app: Flask) -> None:
     from app.tickets.routes import blp as tickets_blp
     from app.webhooks.routes import blp as webhooks_blp
 
+    register_docs(app)  # before the blueprints: it adjusts how their schemas are documented
     for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp, webhooks_blp):
         api.register_blueprint(blp)
-    register_docs(app)
 
 
 def register_commands(app: Flask) -> None:
