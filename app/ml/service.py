@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.errors import NotFound, ServiceUnavailable
 from app.extensions import db
 from app.ml import registry
-from app.ml.pipeline import text_frame, ticket_text
+from app.ml.pipeline import predict_proba_texts, ticket_text
 from app.ml.serving import LoadedModel, model_cache
 from app.ml.signals import announce_promotion
 from app.ml.similarity import describe, index_for
@@ -34,7 +34,7 @@ class Prediction:
 
 def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
     """The model's category for a text; abstains below ML_MIN_CONFIDENCE."""
-    probabilities = model.pipeline.predict_proba(text_frame([ticket_text(title, description)]))[0]
+    probabilities = predict_proba_texts(model.pipeline, [ticket_text(title, description)])[0]
     ranked = dict(sorted(zip(model.classes, map(float, probabilities), strict=True), key=lambda kv: -kv[1]))
     category, confidence = next(iter(ranked.items()))
     return Prediction(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.ml.evaluate import fit_and_evaluate, promote_if_better
-from app.ml.pipeline import build_pipeline, text_frame, ticket_text
+from app.ml.pipeline import build_pipeline, predict_proba_texts, text_frame, ticket_text
 from tests.ml.corpus import PHRASES, sample_text
 
 
@@ -60,3 +60,11 @@ def test_promotion_gate(new, champion, force, promote):
     decision = promote_if_better(new_f1=new, champion_f1=champion, tolerance=0.01, force=force)
     assert decision.promote is promote
     assert decision.reason
+
+
+def test_fast_probabilities_equal_the_pipelines():
+    texts, labels = _corpus(20, seed=3)
+    pipeline = build_pipeline(n_samples=len(texts)).fit(text_frame(texts), labels)
+    unseen = [ticket_text(*sample_text(category, random.Random(9))) for category in PHRASES]
+    fast = predict_proba_texts(pipeline, unseen)
+    assert np.allclose(fast, pipeline.predict_proba(text_frame(unseen)), atol=1e-12)
