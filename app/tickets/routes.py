@@ -51,7 +51,7 @@ class Tickets(MethodView):
     @blp.response(200, TicketSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.alt_response(400, response="BAD_REQUEST", description="Bad cursor, or an offset page too deep")
     def get(self, args):
-        """List tickets, filtered, ordered and paginated (offset pages or cursors)"""
+        """List tickets, filtered, ordered and paginated"""
         paging = {key: args.pop(key) for key in ("page", "page_size", "cursor", "count") if key in args}
         args.setdefault("lang", current_app.config["SEARCH_LANGUAGE"])
         page = listing.list_tickets(user=current_user(), filters=TicketFilters(**args), **paging)
