@@ -89,10 +89,21 @@ def register_blueprints(app: Flask) -> None:
     from app.ml.routes import tickets_blp as ml_tickets_blp
     from app.sla.routes import blp as sla_blp
     from app.tickets.routes import blp as tickets_blp
+    from app.webhooks.routes import blp as webhooks_blp
 
-    for blp in (health.blp, auth_blp, tickets_blp, ml_tickets_blp, ml_blp, analytics_blp, audit_blp, sla_blp):
+    register_docs(app)  # before the blueprints: it adjusts how their schemas are documented
+    blueprints = (
+        health.blp,
+        auth_blp,
+        tickets_blp,
+        ml_tickets_blp,
+        ml_blp,
+        analytics_blp,
+        audit_blp,
+        sla_blp,
+    )
+    for blp in (*blueprints, webhooks_blp):
         api.register_blueprint(blp)
-    register_docs(app)
 
 
 def register_commands(app: Flask) -> None:
@@ -114,11 +125,12 @@ def register_commands(app: Flask) -> None:
 
 def register_features(app: Flask) -> None:
     """Wire packages that react to others (ML, admin) once the core app exists."""
-    from app import ml, sla
+    from app import ml, sla, webhooks
     from app.admin import register_admin
     from app.analytics import maintain
 
     sla.init_app(app)
     maintain.init_app(app)
     ml.init_app(app)
+    webhooks.init_app(app)  # after ML: a created ticket's event carries its auto-triaged category
     register_admin(app)

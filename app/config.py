@@ -103,6 +103,9 @@ class Config:
         self.TOKEN_TTL_DAYS = s.integer("TOKEN_TTL_DAYS", 90)
         self.ARGON2_TIME_COST = s.integer("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = s.integer("ARGON2_MEMORY_COST", 65536)
+        self.SEARCH_LANGUAGE = s.text("SEARCH_LANGUAGE", "english")
+        self.EXPORT_SETTLE_SECONDS = s.number("EXPORT_SETTLE_SECONDS", 2.0)
+        self.WEBHOOK_ALLOW_PRIVATE = s.flag("WEBHOOK_ALLOW_PRIVATE", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = s.flag("SESSION_COOKIE_SECURE", self.APP_ENV == "production")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from app.extensions import db
 
@@ -41,9 +42,23 @@ def _summary(details: dict[str, Any], ready: bool) -> str:
     return "ok" if healthy else "degraded"
 
 
+class LiveSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok"]})
+
+
+class ReadySchema(Schema):
+    status = fields.String(metadata={"enum": ["ok", "unavailable"]})
+    components = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={"description": "Per component (database, model, ...): its status and details."},
+    )
+
+
 @blp.route("/live")
 class Live(MethodView):
     @blp.doc(security=[])
+    @blp.response(200, LiveSchema)
     def get(self):
         """Report that the process is up"""
         return {"status": "ok"}
@@ -52,6 +67,8 @@ class Live(MethodView):
 @blp.route("/ready")
 class Ready(MethodView):
     @blp.doc(security=[])
+    @blp.response(200, ReadySchema)
+    @blp.alt_response(503, schema=ReadySchema, description="Not ready: a component cannot serve requests")
     def get(self):
         """Report ok or degraded per component; 503 only when the database cannot serve requests"""
         checks = [_database_check(), *(c() for c in current_app.extensions.get("readiness_checks", []))]

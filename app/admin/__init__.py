@@ -15,6 +15,8 @@ from app.extensions import db
 from app.sla.admin import SlaTargetView
 from app.sla.models import SlaTarget
 from app.tickets.models import Ticket, TicketEvent
+from app.webhooks.admin import DeliveryView, WebhookView
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
 def register_admin(app: Flask) -> Admin:
@@ -33,6 +35,8 @@ def register_admin(app: Flask) -> Admin:
     admin.add_view(SlaTargetView(SlaTarget, db, name="SLA targets", endpoint="sla_target"))
     admin.add_view(UserView(User, db, name="Users", endpoint="user"))
     admin.add_view(TokenView(ApiToken, db, name="API tokens", endpoint="api_token"))
+    admin.add_view(WebhookView(WebhookEndpoint, db, name="Webhooks", endpoint="webhook"))
+    admin.add_view(DeliveryView(WebhookDelivery, db, name="Webhook deliveries", endpoint="webhook_delivery"))
     admin.add_view(LoginView(name="Sign in", url="login", endpoint="admin_login"))
     admin.add_view(LogoutView(name="Log out", url="logout", endpoint="admin_logout"))
     return admin

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_smorest import Blueprint
 
 from app.audit import service
 from app.audit.schemas import DeletionQuerySchema, DeletionSchema
 from app.auth.current import auth_required
-from app.pagination import Blueprint
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Who deleted what and when (admin)")
 

@@ -13,9 +13,10 @@ from app.auth.models import User
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.ml import registry
-from app.ml.pipeline import explain, text_frame, ticket_text
+from app.ml.pipeline import explain, predict_proba_texts, text_frame, ticket_text
 from app.ml.predictions import live_performance, record_prediction
 from app.ml.serving import LoadedModel, model_cache
+from app.ml.signals import announce_promotion
 from app.ml.similarity import describe, index_for
 from app.ml.tasks import after_promotion
 from app.tickets import service as tickets
@@ -44,8 +45,8 @@ def _threshold(model: LoadedModel, category: str) -> float:
 
 def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
     """The model's category for a text, the terms behind it; abstains below the class's threshold."""
-    frame = text_frame([ticket_text(title, description)])
-    probabilities = model.pipeline.predict_proba(frame)[0]
+    text = ticket_text(title, description)
+    probabilities = predict_proba_texts(model.pipeline, [text])[0]
     ranked = dict(sorted(zip(model.classes, map(float, probabilities), strict=True), key=lambda kv: -kv[1]))
     category, confidence = next(iter(ranked.items()))
     threshold = _threshold(model, category)
@@ -57,7 +58,7 @@ def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
         model_name=model.name,
         model_version=model.version,
         threshold=threshold,
-        explanation=explain(model.pipeline, frame, category),
+        explanation=explain(model.pipeline, text_frame([text]), category),
     )
 
 
@@ -159,6 +160,7 @@ def promote(*, version: str) -> dict[str, Any]:
     previous = _registry_call("reading the champion", registry.version_by_alias, registry.CHAMPION)
     _registry_call("moving the champion alias", registry.set_alias, registry.CHAMPION, target.version)
     after_promotion(current_app._get_current_object())  # type: ignore[attr-defined]
+    announce_promotion(version=target.version, previous_version=previous.version if previous else None)
     return {
         "model_name": current_app.config["MODEL_NAME"],
         "version": target.version,

@@ -20,6 +20,7 @@ from app.ml.gate import Decision, in_holdout
 from app.ml.locking import training_lock
 from app.ml.promotion import champion_decision
 from app.ml.selection import FOLDS, CandidateScore, Fitted, fit_calibrated, refit_all, select_candidate
+from app.ml.signals import announce_promotion
 from app.ml.tracking import log_and_register
 
 
@@ -164,6 +165,7 @@ def train_model(
         from app.ml.tasks import after_promotion
 
         after_promotion(current_app._get_current_object())  # type: ignore[attr-defined]
+        announce_promotion(version=logged.version, run_id=logged.run_id, reason=decision.reason)
     progress(
         f"Version {logged.version}: {'promoted to champion' if decision.promote else 'challenger'} "
         f"({decision.reason})."

@@ -6,10 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import Model, enum_column_type
+from app.tickets.search import SEARCH_DOCUMENT
 from app.timeutil import utcnow
 
 
@@ -135,6 +137,7 @@ class Ticket(Model):
         ),
         _partial("ix_tickets_awaiting_response", "first_response_due_at", where=_AWAITING_RESPONSE),
         _partial("ix_tickets_awaiting_resolution", "resolution_due_at", where=_AWAITING_RESOLUTION),
+        sa.Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +170,12 @@ class Ticket(Model):
     # SLA due times under the targets in force when the ticket was created (app/sla); never moved.
     first_response_due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     resolution_due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Full-text document kept by the database (app/tickets/search.py); never loaded with the row.
+    search_vector: Mapped[str | None] = mapped_column(
+        sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"),
+        sa.Computed(SEARCH_DOCUMENT, persisted=True),
+        deferred=True,
+    )
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined", innerjoin=True)
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id], lazy="joined")

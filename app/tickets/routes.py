@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import warnings
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
+from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
 from app.idempotency.decorator import idempotent
-from app.pagination import Blueprint
-from app.tickets import service
+from app.pagination import PAGINATION_HEADERS, pagination_headers
+from app.tickets import listing, service
 from app.tickets.models import Ticket
 from app.tickets.query import TicketFilters
 from app.tickets.schemas import (
@@ -61,18 +62,14 @@ class Tickets(MethodView):
     decorators = [auth_required()]
 
     @blp.arguments(TicketQuerySchema, location="query")
-    @blp.response(200, TicketSchema(many=True))
-    @blp.paginate(page_size=20, max_page_size=100)
-    def get(self, args, pagination_parameters):
+    @blp.response(200, TicketSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.alt_response(400, response="BAD_REQUEST", description="Bad cursor, or an offset page too deep")
+    def get(self, args):
         """List tickets, filtered, ordered and paginated"""
-        items, total = service.list_tickets(
-            user=current_user(),
-            filters=TicketFilters(**args),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = total
-        return items
+        paging = {key: args.pop(key) for key in ("page", "page_size", "cursor", "count") if key in args}
+        args.setdefault("lang", current_app.config["SEARCH_LANGUAGE"])
+        page = listing.list_tickets(user=current_user(), filters=TicketFilters(**args), **paging)
+        return page.items, pagination_headers(page)
 
     @idempotent
     @blp.arguments(TicketCreateSchema)

@@ -1,12 +1,16 @@
 """Ticket request, query and response schemas."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from app.auth.schemas import UserRefSchema
 from app.fields import ID_RANGE, UTCDateTime, user_reference
+from app.pagination import MAX_OFFSET_RECORDS
 from app.tickets.milestones import response_settled_at, sla_state
 from app.tickets.models import CATEGORIES, EVENT_KINDS, PRIORITIES, STATUSES
 from app.tickets.query import ORDERINGS
+from app.tickets.search import LANGUAGES as SEARCH_LANGUAGES
 from app.timeutil import as_utc, utcnow
 
 SLA_STATE = {
@@ -124,15 +128,60 @@ class TicketQuerySchema(Schema):
     created_by = fields.String(validate=user_reference("me"), metadata={"description": "'me' or a user id."})
     q = fields.String(
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "Case-insensitive match in title and description."},
+        metadata={
+            "description": "Full-text search in title and description (PostgreSQL: websearch syntax, e.g. "
+            '`refund -duplicate`, `"exact phrase"`, `invoice or receipt`; words are stemmed in `lang`); '
+            "a case-insensitive substring match on SQLite. Results keep the list's ordering."
+        },
+    )
+    lang = fields.String(
+        validate=validate.OneOf(SEARCH_LANGUAGES),
+        metadata={"description": "Language of q's words; default SEARCH_LANGUAGE (english)."},
     )
     created_after = UTCDateTime(metadata={"description": "Inclusive lower bound on created_at."})
     created_before = UTCDateTime(metadata={"description": "Exclusive upper bound on created_at."})
-    ordering = fields.String(
-        load_default="-created_at",
-        validate=validate.OneOf([*ORDERINGS, *(f"-{o}" for o in ORDERINGS)]),
-        metadata={"description": "One of " + ", ".join(ORDERINGS) + ", each with an optional '-'."},
+    updated_after = UTCDateTime(
+        metadata={
+            "description": "Exclusive lower bound on updated_at; orders by updated_at (the default and only "
+            "ordering allowed with it). With cursor= this is an incremental export: a ticket changed "
+            "during the export appears again later, none is skipped."
+        }
     )
+    ordering = fields.String(
+        validate=validate.OneOf([*ORDERINGS, *(f"-{o}" for o in ORDERINGS)]),
+        metadata={
+            "description": "One of " + ", ".join(ORDERINGS) + ", each with an optional '-'; default "
+            "-created_at. Ties are broken by id in the same direction."
+        },
+    )
+    cursor = fields.String(
+        metadata={
+            "description": "Cursor mode: empty for the first page, then the next_cursor of the previous page "
+            "(X-Pagination, or the Link rel=next URL). Works at any depth; 400 if altered or reused with "
+            "other filters."
+        }
+    )
+    page = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": f"Offset mode page (default 1), up to {MAX_OFFSET_RECORDS:,} records deep."},
+    )
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    count = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Count every match for X-Pagination's total (costly on large lists)."},
+    )
+
+    @validates_schema
+    def _one_mode(self, data: dict[str, Any], **_: Any) -> None:
+        if "cursor" in data and "page" in data:
+            raise ValidationError("Use either page or cursor, not both.", "page")
+        if data.get("updated_after") and data.get("ordering", "updated_at") != "updated_at":
+            raise ValidationError("updated_after lists are ordered by updated_at.", "ordering")
+
+    @post_load
+    def _default_ordering(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data.setdefault("ordering", "updated_at" if data.get("updated_after") else "-created_at")
+        return data
 
 
 class TicketEventSchema(Schema):

@@ -14,8 +14,17 @@ from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.extensions import db
 from app.tickets.milestones import note_event
 from app.tickets.models import Category, CategorySource, Status, Ticket, TicketEvent
-from app.tickets.query import TicketFilters, filtered_query
-from app.tickets.signals import category_set, ticket_changing, ticket_created, ticket_deleting
+from app.tickets.signals import (
+    announce,
+    category_set,
+    ticket_assigned,
+    ticket_categorized,
+    ticket_changing,
+    ticket_created,
+    ticket_deleting,
+    ticket_transitioned,
+    ticket_updated,
+)
 from app.tickets.workflow import check_transition
 from app.timeutil import utcnow
 
@@ -50,18 +59,6 @@ def _record(
     note_event(
         ticket, kind=kind, old=old, new=new, actor_role=actor.role if actor else None, at=ticket.updated_at
     )
-
-
-def list_tickets(
-    *, user: User, filters: TicketFilters, page: int, page_size: int
-) -> tuple[list[Ticket], int]:
-    """One page of the tickets the user may see, and the total that match."""
-    query = filtered_query(_visible(user), filters, user=user)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    offset = (page - 1) * page_size
-    if offset >= total:  # past the last page; also keeps absurd offsets away from the database
-        return [], total
-    return list(db.session.scalars(query.limit(page_size).offset(offset)).unique()), total
 
 
 def get_ticket(*, user: User, ticket_id: int, for_update: bool = False) -> Ticket:
@@ -164,6 +161,7 @@ def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit
     for field in ("title", "description", "priority", "category"):
         if field in changes:
             setattr(ticket, field, changes[field])
+    announce(ticket_updated, ticket=ticket, actor=user)
     _finish(commit)
     return ticket
 
@@ -177,6 +175,7 @@ def set_category(
     _record(ticket, actor, "category", ticket.category, category, source=source)
     ticket.category, ticket.category_source = Category(category), CategorySource(source)
     _announce_category(ticket, category, source, actor)
+    announce(ticket_categorized, ticket=ticket, actor=actor)
     _finish(commit)
     return ticket
 
@@ -192,6 +191,7 @@ def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None, commit
         _record(ticket, user, "assignment", ticket.assigned_to_id, assignee_id)
         ticket.assigned_to_id = assignee.id if assignee else None
         ticket.assigned_to = assignee
+        announce(ticket_assigned, ticket=ticket, actor=user)
     _finish(commit)
     return ticket
 
@@ -205,6 +205,7 @@ def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool =
     ticket.updated_at = utcnow()
     _record(ticket, user, "status", ticket.status, status)
     ticket.status = Status(status)
+    announce(ticket_transitioned, ticket=ticket, actor=user)
     _finish(commit)
     return ticket
 

@@ -1,7 +1,7 @@
 """analytics rollups (counts, sums, duration buckets) backfilled from the tickets; SLA targets and due times
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-30 04:20:00
 
 The backfill is the SQL of app/analytics/rollups.rebuild_rollups as of this revision (measures as defined in
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

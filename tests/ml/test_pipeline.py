@@ -9,7 +9,15 @@ import pytest
 
 from app.ml.evaluate import scores
 from app.ml.gate import Scored, bootstrap_delta, compare, in_holdout
-from app.ml.pipeline import CANDIDATES, Candidate, candidates_for, explain, text_frame, ticket_text
+from app.ml.pipeline import (
+    CANDIDATES,
+    Candidate,
+    candidates_for,
+    explain,
+    predict_proba_texts,
+    text_frame,
+    ticket_text,
+)
 from app.ml.selection import fit_calibrated, refit_all, select_candidate
 from app.ml.thresholds import NEVER, choose_thresholds, coverage_and_precision
 from tests.ml.corpus import PHRASES, sample_text
@@ -132,3 +140,12 @@ def test_bootstrap_interval_contains_the_point_estimate():
     new = np.where(rng.uniform(size=300) < 0.8, labels, "a")
     delta, low, high = bootstrap_delta(labels, old, new)
     assert low <= delta <= high and high - low < 0.3
+
+
+@pytest.mark.parametrize("candidate", CANDIDATES, ids=lambda c: c.name)
+def test_fast_probabilities_equal_the_pipelines(candidate):
+    texts, labels = _corpus(20, seed=3)
+    fitted = fit_calibrated(candidate, text_frame(texts), labels, target_precision=0.9)
+    unseen = [ticket_text(*sample_text(category, random.Random(9))) for category in PHRASES]
+    fast = predict_proba_texts(fitted.pipeline, unseen)
+    assert np.allclose(fast, fitted.pipeline.predict_proba(text_frame(unseen)), atol=1e-12)

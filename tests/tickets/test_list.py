@@ -96,10 +96,11 @@ def test_bad_query_args_are_422(client, agent, auth, query):
 def test_pagination_headers_and_links(client, agent, auth, make_ticket):
     for i in range(7):
         make_ticket(created_at=T0 + timedelta(minutes=i))
-    r = client.get("/api/tickets/?page=2&page_size=3&status=OPEN", headers=auth(agent))
+    r = client.get("/api/tickets/?page=2&page_size=3&status=OPEN&count=true", headers=auth(agent))
     assert [t["title"] for t in r.json] and len(r.json) == 3
     meta = json.loads(r.headers["X-Pagination"])
     assert meta == {
+        "page_size": 3,
         "total": 7,
         "total_pages": 3,
         "first_page": 1,
@@ -125,6 +126,26 @@ def test_default_page_size_is_20_and_pages_do_not_overlap(client, agent, auth, m
 
 def test_a_page_far_past_the_end_is_empty(client, agent, auth, make_ticket):
     make_ticket()
-    r = client.get("/api/tickets/?page=102713226830516525727744", headers=auth(agent))
+    r = client.get("/api/tickets/?page=3", headers=auth(agent))
     assert r.status_code == 200 and r.json == []
     assert json.loads(r.headers["X-Pagination"])["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "page,page_size", [("501", "20"), ("101", "100"), ("102713226830516525727744", "20")]
+)
+def test_offset_pages_past_10000_records_are_refused(client, agent, auth, page, page_size):
+    r = client.get(f"/api/tickets/?page={page}&page_size={page_size}", headers=auth(agent))
+    assert r.status_code == 400 and r.json["code"] == 400
+    assert "cursor" in r.json["message"]
+
+
+def test_filtered_lists_count_only_when_asked(client, agent, auth, make_ticket):
+    for i in range(3):
+        make_ticket(created_at=T0 + timedelta(minutes=i))
+    r = client.get("/api/tickets/?status=OPEN&page_size=2", headers=auth(agent))
+    meta = json.loads(r.headers["X-Pagination"])
+    assert meta == {"page": 1, "page_size": 2, "first_page": 1, "next_page": 2}
+    assert 'rel="last"' not in r.headers["Link"] and 'rel="next"' in r.headers["Link"]
+    counted = client.get("/api/tickets/?status=OPEN&page_size=2&count=true", headers=auth(agent))
+    assert json.loads(counted.headers["X-Pagination"])["total"] == 3

@@ -1,0 +1,90 @@
+"""Listing tickets: offset pages near the top, keyset cursors for any depth, counts only when asked."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.auth.models import STAFF_ROLES, User
+from app.extensions import db
+from app.pagination import Page, check_offset, decode_cursor, encode_cursor, query_fingerprint
+from app.tickets.models import Ticket
+from app.tickets.query import TicketFilters, after_key, filtered_query, sort_key, visible_to
+from app.timeutil import utcnow
+
+# Below this many rows an exact count is as cheap as reading the planner's estimate.
+EXACT_COUNT_BELOW = 10_000
+
+
+def _estimated_total() -> int | None:
+    """The planner's row estimate for tickets (PostgreSQL), None when it has none worth using."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    estimate = db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass"))
+    return int(estimate) if estimate is not None and estimate >= EXACT_COUNT_BELOW else None
+
+
+def _total(query: sa.Select, *, user: User, filters: TicketFilters, count: bool) -> tuple[int | None, bool]:
+    """(total, is_estimate): exact with count=true, estimated for an unfiltered staff list, else None."""
+    unfiltered = not filters.narrows and user.role in STAFF_ROLES
+    if not count and not unfiltered:
+        return None, False
+    if not count and (estimate := _estimated_total()) is not None:
+        return estimate, True
+    subquery = query.order_by(None).with_only_columns(Ticket.id).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(subquery)) or 0, False
+
+
+def _settled(filters: TicketFilters) -> TicketFilters:
+    """An export leaves out the last seconds, whose transactions may not have committed yet."""
+    if filters.updated_after is None:
+        return filters
+    settle = timedelta(seconds=current_app.config["EXPORT_SETTLE_SECONDS"])
+    return dataclasses.replace(filters, updated_before=utcnow() - settle)
+
+
+def _fetch(query: sa.Select, limit: int, offset: int = 0) -> list[Ticket]:
+    return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
+
+
+def list_tickets(
+    *,
+    user: User,
+    filters: TicketFilters,
+    page_size: int,
+    page: int | None = None,
+    cursor: str | None = None,
+    count: bool = False,
+) -> Page:
+    """One page of the tickets the user may see: an offset page, or a cursor page when cursor is not None."""
+    filters = _settled(filters)
+    query = filtered_query(visible_to(user), filters, user=user, dialect=db.engine.dialect.name)
+    total, estimated = _total(query, user=user, filters=filters, count=count)
+    if cursor is None:
+        number = page or 1
+        check_offset(page=number, page_size=page_size)
+        rows = _fetch(query, page_size + 1, (number - 1) * page_size)
+        return Page(rows[:page_size], page_size, number, len(rows) > page_size, None, total, estimated)
+    fingerprint = query_fingerprint(_cursor_scope(filters, user))
+    if cursor:
+        key, last_id = decode_cursor(cursor, fingerprint=fingerprint)
+        query = query.where(after_key(filters.ordering, key, last_id))
+    rows = _fetch(query, page_size + 1)
+    items, more = rows[:page_size], len(rows) > page_size
+    next_cursor = None
+    if more:
+        last = items[-1]
+        next_cursor = encode_cursor(
+            fingerprint=fingerprint, key=sort_key(last, filters.ordering), last_id=last.id
+        )
+    return Page(items, page_size, None, more, next_cursor, total, estimated)
+
+
+def _cursor_scope(filters: TicketFilters, user: User) -> dict[str, Any]:
+    # The export's moving settle bound is not part of the query's identity.
+    scope = dataclasses.asdict(dataclasses.replace(filters, updated_before=None))
+    return {**scope, "user": user.id}
