@@ -83,4 +83,5 @@ def measure_sql(measure: str) -> MeasureSql:
 
 def category_key() -> sa.ColumnElement:
     """The rollups' category key of a ticket row."""
-    return sa.func.coalesce(tickets.c.category, "none")
+    # As a plain string: the column's enum type would refuse to read back the "none" key.
+    return sa.func.coalesce(sa.type_coerce(tickets.c.category, sa.String), "none")
