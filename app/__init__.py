@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the operator CLI commands to `flask`."""
     from app.auth.commands import create_demo_users_command, create_user_command
+    from app.jobs.commands import jobs_cli
     from app.ml.commands import promote_command, train_command
     from app.tickets.commands import seed_tickets_command
 
@@ -76,6 +77,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_tickets_command)
     app.cli.add_command(train_command)
     app.cli.add_command(promote_command)
+    app.cli.add_command(jobs_cli)
 
 
 def register_features(app: Flask) -> None:

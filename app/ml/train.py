@@ -56,16 +56,11 @@ def _usable(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, list[str]]
 
 
 def _champion_score(evaluation: Evaluation) -> tuple[registry.VersionInfo | None, float | None]:
-    """The current champion's macro F1 on this run's holdout (reusing this worker's copy when current)."""
+    """The current champion's macro F1 on this run's holdout."""
     champion = registry.version_by_alias(registry.CHAMPION)
     if champion is None:
         return None, None
-    loaded = current_app.extensions["ml_model"].loaded
-    model = (
-        loaded.pipeline
-        if loaded and loaded.version == champion.version
-        else registry.load_version(champion.version)
-    )
+    model = registry.load_version(champion.version)
     return champion, macro_f1(model, evaluation.holdout, evaluation.holdout_labels)
 
 
@@ -87,7 +82,12 @@ def _params(
 
 
 def train_model(
-    *, force: bool, trigger: str, user: str | None, progress: Callable[[str], None] = _quiet
+    *,
+    force: bool,
+    trigger: str,
+    user: str | None,
+    progress: Callable[[str], None] = _quiet,
+    tags: dict[str, str] | None = None,
 ) -> TrainResult:
     """Train, evaluate, log and register a new version; promote it if it passes the gate."""
     config = current_app.config
@@ -117,7 +117,12 @@ def train_model(
                     warnings=warnings,
                     model=pipeline,
                     input_example=frame[["text"]].head(3),
-                    tags={"trigger": trigger, "user": user or "", "warnings": " | ".join(warnings)},
+                    tags={
+                        "trigger": trigger,
+                        "user": user or "",
+                        "warnings": " | ".join(warnings),
+                        **(tags or {}),
+                    },
                 )
                 registry.set_alias(
                     registry.CHAMPION if decision.promote else registry.CHALLENGER, logged.version
@@ -133,8 +138,6 @@ def train_model(
                 )
         except registry.RegistryUnavailable as exc:
             raise ServiceUnavailable(str(exc)) from exc
-    if decision.promote:
-        current_app.extensions["ml_model"].refresh_soon()
     progress(
         f"Version {logged.version}: {'promoted to champion' if decision.promote else 'challenger'} "
         f"({decision.reason})."
