@@ -58,7 +58,7 @@ class _Heartbeat:
 def _start(job_id: int) -> Job | None:
     """Claim a queued job (None when it is gone, finished, or claimed by another consumer)."""
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = db.session.execute(  # type: ignore[attr-defined]
         sa.update(Job)
         .where(Job.id == job_id, Job.status == QUEUED)
         .values(status=RUNNING, started_at=now, heartbeat_at=now, progress="started")
@@ -86,8 +86,6 @@ def run_job(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> Non
     if job is None:
         log.info("job %s is not queued any more; skipped", job_id)
         return
-    params_job = job
-    db.session.expunge(params_job)
 
     def progress(message: str) -> None:
         log.info("job %s: %s", job_id, message)
@@ -96,7 +94,7 @@ def run_job(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> Non
     result, error = None, None
     with _Heartbeat(job_id, current_app.config["JOB_HEARTBEAT_SECONDS"]):
         try:
-            result = work(params_job, progress)
+            result = work(job, progress)
         except DomainError as exc:
             error = exc.message
         except Exception as exc:

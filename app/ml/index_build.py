@@ -51,14 +51,18 @@ def build_full(
     pipeline: Any, *, root: str | Path, model_name: str, version: str, progress: Callable[[str], None]
 ) -> Path:
     """Vectorise every ticket with the version's TF-IDF and write a build."""
-    blocks, ids, owners, stamps, watermark = [], [], [], [], None
+    blocks: list[sparse.csr_matrix] = []
+    ids: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    stamps: list[np.ndarray] = []
+    watermark: datetime | None = None
     result = db.session.execute(sa.select(*COLUMNS).order_by(Ticket.id).execution_options(yield_per=BATCH))
     for batch in result.partitions(BATCH):
         blocks.append(vectorize_rows(pipeline, batch))
         for column, values in zip((ids, owners, stamps), _columns(batch), strict=True):
             column.append(values)
         watermark = _newest(batch, watermark)
-        progress(f"Similarity index: {sum(len(i) for i in ids):,} tickets vectorised")
+        progress(f"Similarity index: {sum(map(len, ids)):,} tickets vectorised")
     if not blocks:
         blocks.append(vectorize(pipeline, text_frame([""]))[:0])
     matrix = sparse.vstack(blocks, format="csr")
@@ -81,9 +85,9 @@ def changed_since(build: index_files.IndexBuild) -> list[sa.Row]:
     if build.watermark is not None:
         query = query.where(Ticket.updated_at >= build.watermark - SYNC_MARGIN)
     rows = db.session.execute(query).all()
-    positions = np.searchsorted(build.ids, [r.id for r in rows]) if rows else []
+    positions = np.searchsorted(build.ids, [r.id for r in rows])
     changed = []
-    for row, pos in zip(rows, positions, strict=True):
+    for row, pos in zip(rows, positions.tolist(), strict=True):
         known = pos < build.rows and build.ids[pos] == row.id and build.stamps[pos] == stamp(row.updated_at)
         if not known:
             changed.append(row)

@@ -110,8 +110,7 @@ def _start(kind: str, task: Any, *, params: dict[str, Any], user_id: int | None,
         jobs.fail_job(job, f"Could not enqueue: {type(exc).__name__}: {exc}")
         db.session.commit()
         raise ServiceUnavailable(f"The job queue is unavailable: {exc}") from exc
-    db.session.refresh(job)
-    return job
+    return db.session.get(Job, job.id, populate_existing=True) or job
 
 
 def start_training(*, force: bool, user_id: int, username: str) -> Job:
