@@ -158,9 +158,13 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
             "MODEL_REFRESH_SECONDS": str(args.refresh_seconds),
             "REDIS_URL": redis_url,
             "SIMILARITY_INDEX_DIR": str(index_dir),
-            "ML_LOAD_ON_START": "true",
         },
     )
+    env["ML_LOAD_ON_START"] = "true"
+    from mlflow import MlflowClient
+
+    # Create the tracking store's schema once, before several processes race to migrate it.
+    MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"]).search_experiments()
     rows = [(f"create, migrate and seed {args.n:,} tickets", f"{time.perf_counter() - started:.1f} s")]
     RESULTS.mkdir(parents=True, exist_ok=True)
     with consumer(env):
