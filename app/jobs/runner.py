@@ -21,9 +21,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
-def _touch(job_id: int, **values: Any) -> None:
+def _touch(engine: sa.Engine, job_id: int, **values: Any) -> None:
     """Update the running job in its own short transaction, so readers see it while the work goes on."""
-    with db.engine.begin() as conn:
+    with engine.begin() as conn:
         conn.execute(
             sa.update(Job)
             .where(Job.id == job_id, Job.status == RUNNING)
@@ -34,15 +34,15 @@ def _touch(job_id: int, **values: Any) -> None:
 class _Heartbeat:
     """A daemon thread that stamps heartbeat_at every JOB_HEARTBEAT_SECONDS while the work runs."""
 
-    def __init__(self, job_id: int, interval: float) -> None:
-        self.job_id, self.interval = job_id, interval
+    def __init__(self, engine: sa.Engine, job_id: int, interval: float) -> None:
+        self.engine, self.job_id, self.interval = engine, job_id, interval
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True, name=f"job-{job_id}-heartbeat")
 
     def _beat(self) -> None:
         while not self.stop.wait(self.interval):
             try:
-                _touch(self.job_id)
+                _touch(self.engine, self.job_id)
             except Exception:  # a missed beat is retried; the reaper tolerates several
                 log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
 
@@ -87,12 +87,14 @@ def run_job(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> Non
         log.info("job %s is not queued any more; skipped", job_id)
         return
 
+    engine = db.engine  # the heartbeat thread has no app context of its own
+
     def progress(message: str) -> None:
         log.info("job %s: %s", job_id, message)
-        _touch(job_id, progress=message[:500])
+        _touch(engine, job_id, progress=message[:500])
 
     result, error = None, None
-    with _Heartbeat(job_id, current_app.config["JOB_HEARTBEAT_SECONDS"]):
+    with _Heartbeat(engine, job_id, current_app.config["JOB_HEARTBEAT_SECONDS"]):
         try:
             result = work(job, progress)
         except DomainError as exc:

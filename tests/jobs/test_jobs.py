@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -48,6 +49,22 @@ def test_a_job_runs_reports_progress_and_keeps_its_result(app):
     )
     assert done.finished_at >= done.started_at
     _job()  # the key is free again
+
+
+def test_the_heartbeat_beats_while_the_work_runs(app, monkeypatch):
+    monkeypatch.setitem(app.config, "JOB_HEARTBEAT_SECONDS", 0.05)
+    job = _job()
+    beats = []
+
+    def work(running: Job, progress) -> dict:
+        deadline = time.monotonic() + 10
+        while len(set(beats)) < 3 and time.monotonic() < deadline:
+            beats.append(_read(running.id).heartbeat_at)
+            time.sleep(0.05)
+        return {}
+
+    run_job(job.id, work)
+    assert len(set(beats)) >= 3 and _read(job.id).status == "succeeded"
 
 
 def test_a_failing_job_records_the_error_and_frees_its_key(app):
