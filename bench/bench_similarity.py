@@ -85,10 +85,8 @@ def main() -> None:
     print(f"| open the build (np.load mmap) | {opened:.1f} ms |")
     for who, values in samples.items():
         ordered = sorted(values)
-        p95 = ordered[int(0.95 * (len(ordered) - 1))]
-        print(
-            f"| exact top-15 search, {who} p50 / p95 ({len(values)}) | {statistics.median(values):.1f} / {p95:.1f} ms |"
-        )
+        p50, p95 = statistics.median(values), ordered[int(0.95 * (len(ordered) - 1))]
+        print(f"| exact top-15 search, {who} p50 / p95 ({len(values)}) | {p50:.1f} / {p95:.1f} ms |")
     print(
         f"| process memory before open -> after {args.queries * 2} queries | private {before[0]:.0f} -> "
         f"{after[0]:.0f} MiB, file-backed (shared page cache) {before[1]:.0f} -> {after[1]:.0f} MiB |"
