@@ -141,6 +141,19 @@ def describe_memory(pids: list[int], index_mib: float) -> str:
     return " / ".join(parts) + f"; index files {index_mib:.0f} MiB, shared"
 
 
+class Rows(list):
+    """Rows of the result table, also printed as they are measured (a later failure keeps them)."""
+
+    def append(self, row: tuple[str, str]) -> None:
+        print(f"| {row[0]} | {row[1]} |", flush=True)
+        super().append(row)
+
+    def __iadd__(self, rows):  # type: ignore[no-untyped-def, override]
+        for row in rows:
+            self.append(row)
+        return self
+
+
 def run(args: argparse.Namespace) -> list[tuple[str, str]]:
     scratch = Path(tempfile.mkdtemp(prefix="jobs-bench-"))
     index_dir = scratch / "similarity"
@@ -165,7 +178,8 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
 
     # Create the tracking store's schema once, before several processes race to migrate it.
     MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"]).search_experiments()
-    rows = [(f"create, migrate and seed {args.n:,} tickets", f"{time.perf_counter() - started:.1f} s")]
+    rows = Rows()
+    rows.append((f"create, migrate and seed {args.n:,} tickets", f"{time.perf_counter() - started:.1f} s"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     with consumer(env):
         with gunicorn(env, log=RESULTS / "gunicorn-ml-train.log") as base:
