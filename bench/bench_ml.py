@@ -197,30 +197,37 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
                     f"v{job['result']['model_version']}, macro F1 {job['result']['metrics']['macro_f1']:.4f}",
                 )
             )
-        index_mib = sum(f.stat().st_size for f in index_dir.rglob("*.npy")) / 2**20 / 2  # two versions
-        started = time.perf_counter()
-        with gunicorn(env, log=RESULTS / "gunicorn-ml-serve.log") as base:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {issue_token(base)}"
-            pids = wait_for_version(session, base, "2", 600)
-            rows.append(
-                (
-                    "worker start -> model + similarity index served by both workers",
-                    f"{time.perf_counter() - started:.1f} s",
-                )
+    rows += serve(env, args, index_dir)
+    return rows
+
+
+def serve(env: dict[str, str], args: argparse.Namespace, index_dir: Path) -> list[tuple[str, str]]:
+    """Start gunicorn on the trained versions: start time, latencies, memory, promotion."""
+    rows = Rows()
+    index_mib = sum(f.stat().st_size for f in index_dir.rglob("*.npy")) / 2**20 / 2  # two versions
+    started = time.perf_counter()
+    with gunicorn(env, log=RESULTS / "gunicorn-ml-serve.log") as base:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {issue_token(base)}"
+        pids = wait_for_version(session, base, "2", 600)
+        rows.append(
+            (
+                "worker start -> model + similarity index served by both workers",
+                f"{time.perf_counter() - started:.1f} s",
             )
-            rows += measure_http(session, base, args.n, args.requests)
-            rows.append(("worker memory (MiB) with model + index", describe_memory(pids, index_mib)))
-            promoted = time.perf_counter()
-            session.post(f"{base}/api/ml/promote/", json={"version": 1}, timeout=60).raise_for_status()
-            pids = wait_for_version(session, base, "1", 600)
-            rows.append(
-                (
-                    f"promotion reaches both workers, index included (refresh {args.refresh_seconds:g} s)",
-                    f"{time.perf_counter() - promoted:.1f} s",
-                )
+        )
+        rows += measure_http(session, base, args.n, args.requests)
+        rows.append(("worker memory (MiB) with model + index", describe_memory(pids, index_mib)))
+        promoted = time.perf_counter()
+        session.post(f"{base}/api/ml/promote/", json={"version": 1}, timeout=60).raise_for_status()
+        pids = wait_for_version(session, base, "1", 600)
+        rows.append(
+            (
+                f"promotion reaches both workers, index included (refresh {args.refresh_seconds:g} s)",
+                f"{time.perf_counter() - promoted:.1f} s",
             )
-            rows.append(("worker memory (MiB) after the promotion", describe_memory(pids, index_mib)))
+        )
+        rows.append(("worker memory (MiB) after the promotion", describe_memory(pids, index_mib)))
     return rows
 
 
@@ -231,8 +238,26 @@ def main() -> None:
     parser.add_argument("--refresh-seconds", type=float, default=10.0)
     parser.add_argument("--database", default="jobs_bench")
     parser.add_argument("--redis-db", type=int, default=4)
+    parser.add_argument(
+        "--serve-only", type=Path, help="scratch folder of an earlier run: serve its versions"
+    )
     args = parser.parse_args()
-    rows = run(args)
+    if args.serve_only:
+        from harness import database_url
+        from tests.helpers import command_env
+
+        env = command_env(
+            DATABASE_URL=database_url(args.database),
+            MLFLOW_TRACKING_URI=f"sqlite:///{args.serve_only}/mlflow.db",
+            MLFLOW_ARTIFACT_ROOT=f"{args.serve_only}/artifacts",
+            MODEL_REFRESH_SECONDS=str(args.refresh_seconds),
+            SIMILARITY_INDEX_DIR=str(args.serve_only / "similarity"),
+            REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
+        )
+        env["ML_LOAD_ON_START"] = "true"
+        rows = serve(env, args, args.serve_only / "similarity")
+    else:
+        rows = run(args)
     print(f"\n| measurement at {args.n:,} tickets | result |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
