@@ -181,22 +181,21 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
     rows = Rows()
     rows.append((f"create, migrate and seed {args.n:,} tickets", f"{time.perf_counter() - started:.1f} s"))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with consumer(env):
-        with gunicorn(env, log=RESULTS / "gunicorn-ml-train.log") as base:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {issue_token(base)}"
-            for number, body in ((1, {}), (2, {"force": True})):
-                answered, seconds, job = train_job(session, base, body, timeout=1800)
-                rows.append((f"POST /api/ml/train/ #{number}: 202 answer", f"{answered:.0f} ms"))
-                rows.append(
-                    (f"training job #{number} (train, register, similarity index)", f"{seconds:.1f} s")
-                )
+    with consumer(env), gunicorn(env, log=RESULTS / "gunicorn-ml-train.log") as base:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {issue_token(base)}"
+        for number, body in ((1, {}), (2, {"force": True})):
+            answered, seconds, job = train_job(session, base, body, timeout=1800)
+            rows.append((f"POST /api/ml/train/ #{number}: 202 answer", f"{answered:.0f} ms"))
             rows.append(
-                (
-                    "job result",
-                    f"v{job['result']['model_version']}, macro F1 {job['result']['metrics']['macro_f1']:.4f}",
-                )
+                (f"training job #{number} (train, register, similarity index)", f"{seconds:.1f} s")
             )
+        rows.append(
+            (
+                "job result",
+                f"v{job['result']['model_version']}, macro F1 {job['result']['metrics']['macro_f1']:.4f}",
+            )
+        )
     rows += serve(env, args, index_dir)
     return rows
 
@@ -244,6 +243,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.serve_only:
         from harness import database_url
+
         from tests.helpers import command_env
 
         env = command_env(
