@@ -187,9 +187,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
         for number, body in ((1, {}), (2, {"force": True})):
             answered, seconds, job = train_job(session, base, body, timeout=1800)
             rows.append((f"POST /api/ml/train/ #{number}: 202 answer", f"{answered:.0f} ms"))
-            rows.append(
-                (f"training job #{number} (train, register, similarity index)", f"{seconds:.1f} s")
-            )
+            rows.append((f"training job #{number} (train, register, similarity index)", f"{seconds:.1f} s"))
         rows.append(
             (
                 "job result",
