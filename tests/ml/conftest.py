@@ -65,7 +65,6 @@ def fresh_registry(app) -> str:
 def trained_model(app, mlflow_store) -> tuple[str, LoadedModel]:
     """Train once per module on the clear-cut corpus; returns (model name, loaded champion)."""
     from app.ml.tasks import train_and_index
-
     from tests.conftest import _wipe
 
     with app.app_context():
