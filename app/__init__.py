@@ -111,6 +111,7 @@ def register_commands(app: Flask) -> None:
     from app.analytics.commands import analytics_group
     from app.auth.commands import create_demo_users_command, create_user_command
     from app.demo.commands import seed_tickets_command
+    from app.jobs.commands import jobs_cli
     from app.ml.commands import init_tracking_store_command, ml_group, promote_command, train_command
 
     app.cli.add_command(create_user_command)
@@ -121,6 +122,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(init_tracking_store_command)
     app.cli.add_command(analytics_group)
     app.cli.add_command(ml_group)
+    app.cli.add_command(jobs_cli)
 
 
 def register_features(app: Flask) -> None:

@@ -106,6 +106,11 @@ class Config:
         self.SEARCH_LANGUAGE = s.text("SEARCH_LANGUAGE", "english")
         self.EXPORT_SETTLE_SECONDS = s.number("EXPORT_SETTLE_SECONDS", 2.0)
         self.WEBHOOK_ALLOW_PRIVATE = s.flag("WEBHOOK_ALLOW_PRIVATE", False)
+        self.SIMILARITY_INDEX_DIR = s.text("SIMILARITY_INDEX_DIR", str(ROOT / "instance" / "similarity"))
+        self.SIMILARITY_FOLD_ROWS = s.integer("SIMILARITY_FOLD_ROWS", 2000)
+        self.JOB_HEARTBEAT_SECONDS = s.number("JOB_HEARTBEAT_SECONDS", 10.0)
+        self.JOB_TIMEOUT_SECONDS = s.number("JOB_TIMEOUT_SECONDS", 120.0)
+        self.JOB_QUEUE_TIMEOUT_SECONDS = s.number("JOB_QUEUE_TIMEOUT_SECONDS", 3600.0)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = s.flag("SESSION_COOKIE_SECURE", self.APP_ENV == "production")

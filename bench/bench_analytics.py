@@ -25,7 +25,7 @@ import requests
 import sqlalchemy as sa
 from harness import ROOT, database_url, gunicorn, issue_token, measure, prepare_database
 
-from tests.helpers import command_env
+from devtools.processes import command_env
 
 ENDPOINTS = ("trends", "mttr", "first-response", "reopens", "backlog", "sla", "sla/at-risk")
 WINDOWS = (30, 365)

@@ -1,56 +1,56 @@
-"""ML benchmark on PostgreSQL: seeded tickets, training, gunicorn 2 workers, latency, RSS, promotion time.
+"""ML benchmark on PostgreSQL: training as a job, worker start, latency, memory, promotion, at N tickets.
 
-Usage (from the repo root, PostgreSQL on 127.0.0.1:5432):
-    .venv/bin/python bench/bench_ml.py --n 100000
-Recreates the scratch database `ml_bench` (migrated, seeded, vacuumed by bench/harness.py) and uses a
-temporary sqlite MLflow store.
+Usage (from the repo root, PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379):
+    .venv/bin/python bench/bench_ml.py --n 100000 [--database jobs_bench] [--redis-db 4]
+Recreates the scratch database (migrated, seeded, vacuumed by bench/harness.py), uses a temporary sqlite
+MLflow store and index cache, runs one `flask jobs worker` on Redis and gunicorn with 2 workers.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
+import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
 from harness import ROOT, gunicorn, issue_token, measure, prepare_database
 
 CATEGORIES = ("billing", "bug", "account", "feature", "other")
+RESULTS = ROOT / "bench" / "results"
 
 
-def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a command; return (seconds, peak RSS in MiB, output)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{output}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, output
+def memory_mib(pid: int) -> dict[str, float]:
+    """RssAnon (private), RssFile (file pages, shared through the page cache) and PSS of a process."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile"):
+            values[key] = int(rest.split()[0]) / 1024
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            values["Pss"] = int(line.split()[1]) / 1024
+    return values
 
 
 def workers_state(session: requests.Session, base: str, polls: int) -> dict[int, dict]:
     """Ask /api/ml/model/ a few times; gunicorn spreads the calls, so collect each worker's latest state."""
     seen: dict[int, dict] = {}
     for _ in range(polls):
-        try:
-            worker = session.get(f"{base}/api/ml/model/", timeout=10).json()["worker"]
+        with contextlib.suppress(requests.RequestException, KeyError, ValueError):
+            worker = session.get(f"{base}/api/ml/model/", timeout=30).json()["worker"]
             seen[worker["pid"]] = worker
-        except (requests.RequestException, KeyError, ValueError):
-            time.sleep(0.2)
     return seen
 
 
-def wait_for_version(
-    session: requests.Session, base: str, version: str, timeout: float, index: bool
-) -> tuple[float, list[int]]:
-    """Seconds until two workers serve `version` (and its similarity index when asked), and their pids."""
+def wait_for_version(session: requests.Session, base: str, version: str, timeout: float) -> list[int]:
+    """Wait until two workers serve `version` with its similarity index; return their pids."""
     started, latest = time.perf_counter(), {}
     while time.perf_counter() - started < timeout:
         latest.update(workers_state(session, base, polls=4))
@@ -58,42 +58,71 @@ def wait_for_version(
             w
             for w in latest.values()
             if w["loaded_version"] == version
-            and (not index or (w.get("similarity_index") or {}).get("model_version") == version)
+            and (w.get("similarity_index") or {}).get("model_version") == version
         ]
         if len(done) >= 2:
-            return time.perf_counter() - started, sorted(w["pid"] for w in done)
+            return sorted(w["pid"] for w in done)
         time.sleep(0.05)
     raise SystemExit(f"workers did not converge on version {version} in {timeout}s: {latest}")
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+@contextlib.contextmanager
+def consumer(env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """One `flask jobs worker` for the run, stopped with SIGTERM."""
+    log = open(RESULTS / "jobs-worker.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        ["flask", "jobs", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=600)
+        log.close()
+
+
+def train_job(session: requests.Session, base: str, body: dict, timeout: float) -> tuple[float, float, dict]:
+    """POST /api/ml/train/: (answer ms, seconds until the job succeeded, the job)."""
+    started = time.perf_counter()
+    response = session.post(f"{base}/api/ml/train/", json=body, timeout=30)
+    answered = (time.perf_counter() - started) * 1000
+    if response.status_code != 202:
+        raise SystemExit(f"train answered {response.status_code}: {response.text}")
+    url = base + response.headers["Location"]
+    while time.perf_counter() - started < timeout:
+        job = session.get(url, timeout=30).json()
+        if job["status"] in ("succeeded", "failed"):
+            if job["status"] == "failed":
+                raise SystemExit(f"training job failed: {job['error']}")
+            return answered, time.perf_counter() - started, job
+        time.sleep(0.5)
+    raise SystemExit(f"training job not done in {timeout}s")
 
 
 def measure_http(session: requests.Session, base: str, n: int, count: int) -> list[tuple[str, str]]:
-    """p50 / p95 of ml_predict, free-text predict and similar, on random tickets and texts."""
+    """p50 / p95 of similar (ticket and free text), ml_predict and free-text predict."""
     from app.demo.seed import sample_ticket_text
 
     rng = random.Random(1)
 
-    def free_text(i: int) -> requests.Response:
+    def text() -> dict:
         title, description = sample_ticket_text(rng.choice(CATEGORIES), rng)
-        return session.post(f"{base}/api/ml/predict/", json={"title": title, "description": description})
+        return {"title": title, "description": description}
 
     calls = (
-        (
-            "POST /api/tickets/{id}/ml_predict/",
-            lambda i: session.post(f"{base}/api/tickets/{rng.randint(1, n)}/ml_predict/", json={}),
-        ),
-        ("POST /api/ml/predict/", free_text),
         (
             "GET /api/tickets/{id}/similar/?top=5",
             lambda i: session.get(f"{base}/api/tickets/{rng.randint(1, n)}/similar/?top=5"),
         ),
+        (
+            "POST /api/ml/similar/ (top 5)",
+            lambda i: session.post(f"{base}/api/ml/similar/", json={**text(), "top": 5}),
+        ),
+        (
+            "POST /api/tickets/{id}/ml_predict/",
+            lambda i: session.post(f"{base}/api/tickets/{rng.randint(1, n)}/ml_predict/", json={}),
+        ),
+        ("POST /api/ml/predict/", lambda i: session.post(f"{base}/api/ml/predict/", json=text())),
     )
     rows = []
     for label, call in calls:
@@ -102,50 +131,100 @@ def measure_http(session: requests.Session, base: str, n: int, count: int) -> li
     return rows
 
 
-def train_twice(env: dict[str, str]) -> list[tuple[str, str]]:
-    """Time and peak memory of `flask train` and `flask train --force` (which also scores the champion)."""
-    rows = []
-    for number, extra in ((1, []), (2, ["--force"])):
-        seconds, peak, output = run_timed(["flask", "train", *extra], env)
+def describe_memory(pids: list[int], index_mib: float) -> str:
+    parts = []
+    for pid in pids:
+        m = memory_mib(pid)
+        parts.append(
+            f"RSS {m['VmRSS']:.0f} (private {m['RssAnon']:.0f} + file {m['RssFile']:.0f}), PSS {m['Pss']:.0f}"
+        )
+    return " / ".join(parts) + f"; index files {index_mib:.0f} MiB, shared"
+
+
+class Rows(list):
+    """Rows of the result table, also printed as they are measured (a later failure keeps them)."""
+
+    def append(self, row: tuple[str, str]) -> None:
+        print(f"| {row[0]} | {row[1]} |", flush=True)
+        super().append(row)
+
+    def __iadd__(self, rows):  # type: ignore[no-untyped-def, override]
+        for row in rows:
+            self.append(row)
+        return self
+
+
+def run(args: argparse.Namespace) -> list[tuple[str, str]]:
+    scratch = Path(tempfile.mkdtemp(prefix="jobs-bench-"))
+    index_dir = scratch / "similarity"
+    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    started = time.perf_counter()
+    env = prepare_database(
+        args.database,
+        tickets=args.n,
+        env_extra={
+            "MLFLOW_TRACKING_URI": f"sqlite:///{scratch}/mlflow.db",
+            "MLFLOW_ARTIFACT_ROOT": f"{scratch}/artifacts",
+            "MODEL_REFRESH_SECONDS": str(args.refresh_seconds),
+            "REDIS_URL": redis_url,
+            "SIMILARITY_INDEX_DIR": str(index_dir),
+        },
+    )
+    env["ML_LOAD_ON_START"] = "true"
+    from mlflow import MlflowClient
+
+    # Create the tracking store's schema once, before several processes race to migrate it.
+    MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"]).search_experiments()
+    rows = Rows()
+    rows.append((f"create, migrate and seed {args.n:,} tickets", f"{time.perf_counter() - started:.1f} s"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with consumer(env), gunicorn(env, log=RESULTS / "gunicorn-ml-train.log") as base:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {issue_token(base)}"
+        for number, body in ((1, {}), (2, {"force": True})):
+            answered, seconds, job = train_job(session, base, body, timeout=1800)
+            rows.append((f"POST /api/ml/train/ #{number}: 202 answer", f"{answered:.0f} ms"))
+            rows.append((f"training job #{number} (train, register, similarity index)", f"{seconds:.1f} s"))
         rows.append(
             (
-                f"flask train #{number}: time to train + register / peak RSS",
-                f"{seconds:.1f} s / {peak:.0f} MiB",
+                "job result",
+                f"v{job['result']['model_version']}, macro F1 {job['result']['metrics']['macro_f1']:.4f}",
             )
         )
-    rows.append(("training result (last line of flask train)", output.strip().splitlines()[-1]))
+    rows += serve(env, args, index_dir)
     return rows
 
 
-def serve_and_measure(env: dict[str, str], args: argparse.Namespace) -> list[tuple[str, str]]:
-    """Start gunicorn with background model loading; latency, RSS and promotion propagation."""
-    rows = []
+def serve(env: dict[str, str], args: argparse.Namespace, index_dir: Path) -> list[tuple[str, str]]:
+    """Start gunicorn on the trained versions: start time, latencies, memory, promotion."""
+    rows = Rows()
+    index_mib = sum(f.stat().st_size for f in index_dir.rglob("*.npy")) / 2**20 / 2  # two versions
     started = time.perf_counter()
-    with gunicorn(
-        {**env, "ML_LOAD_ON_START": "true"}, log=ROOT / "bench" / "results" / "gunicorn-ml.log"
-    ) as base:
+    with gunicorn(env, log=RESULTS / "gunicorn-ml-serve.log") as base:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {issue_token(base)}"
-        _, pids = wait_for_version(session, base, "2", 300, index=True)
+        pids = wait_for_version(session, base, "2", 600)
         rows.append(
             (
-                "worker start -> model + similarity index loaded in both workers",
+                "worker start -> model + similarity index served by both workers",
                 f"{time.perf_counter() - started:.1f} s",
             )
         )
         rows += measure_http(session, base, args.n, args.requests)
-        rows.append(
-            ("worker RSS with model + index loaded", " / ".join(f"{rss_mib(p):.0f} MiB" for p in pids))
-        )
-        run_timed(["flask", "promote", "1"], env)
-        model_s, _ = wait_for_version(session, base, "1", 120, index=False)
-        index_s = wait_for_version(session, base, "1", 300, index=True)[0] + model_s
+        rows.append(("worker memory (MiB) with model + index", describe_memory(pids, index_mib)))
+        promoted = time.perf_counter()
+        session.post(f"{base}/api/ml/promote/", json={"version": 1}, timeout=60).raise_for_status()
+        pids = wait_for_version(session, base, "1", 600)
         rows.append(
             (
-                f"flask promote reaches both workers (MODEL_REFRESH_SECONDS={args.refresh_seconds:g})",
-                f"{model_s:.1f} s (similarity index rebuilt: {index_s:.1f} s)",
+                f"promotion reaches both workers, index included (refresh {args.refresh_seconds:g} s)",
+                f"{time.perf_counter() - promoted:.1f} s",
             )
         )
+        rows.append(("worker memory (MiB) after the promotion", describe_memory(pids, index_mib)))
     return rows
 
 
@@ -154,25 +233,34 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--refresh-seconds", type=float, default=10.0)
-    args = parser.parse_args()
-    store = tempfile.mkdtemp(prefix="ml-bench-mlflow-")
-    started = time.perf_counter()
-    env = prepare_database(
-        "ml_bench",
-        tickets=args.n,
-        env_extra={
-            "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db",
-            "MLFLOW_ARTIFACT_ROOT": f"{store}/artifacts",
-            "MODEL_REFRESH_SECONDS": str(args.refresh_seconds),
-        },
+    parser.add_argument("--database", default="jobs_bench")
+    parser.add_argument("--redis-db", type=int, default=4)
+    parser.add_argument(
+        "--serve-only", type=Path, help="scratch folder of an earlier run: serve its versions"
     )
-    rows = [(f"create, migrate and seed {args.n:,} tickets", f"{time.perf_counter() - started:.1f} s")]
-    rows += train_twice(env)
-    rows += serve_and_measure(env, args)
-    print("| measurement | result |\n|---|---|")
+    args = parser.parse_args()
+    if args.serve_only:
+        from harness import database_url
+
+        from devtools.processes import command_env
+
+        env = command_env(
+            DATABASE_URL=database_url(args.database),
+            MLFLOW_TRACKING_URI=f"sqlite:///{args.serve_only}/mlflow.db",
+            MLFLOW_ARTIFACT_ROOT=f"{args.serve_only}/artifacts",
+            MODEL_REFRESH_SECONDS=str(args.refresh_seconds),
+            SIMILARITY_INDEX_DIR=str(args.serve_only / "similarity"),
+            REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
+        )
+        env["ML_LOAD_ON_START"] = "true"
+        rows = serve(env, args, args.serve_only / "similarity")
+    else:
+        rows = run(args)
+    print(f"\n| measurement at {args.n:,} tickets | result |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     main()

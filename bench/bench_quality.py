@@ -150,7 +150,7 @@ def latency_table(train: list[dict], test: list[dict], ours: object) -> None:
 def time_seeded_training(database: str) -> None:
     """Wall time of `flask train --force` on an already seeded database (fresh MLflow store)."""
     from bench.harness import database_url
-    from tests.helpers import command_env, run
+    from devtools.processes import command_env, run
 
     with tempfile.TemporaryDirectory() as tmp:
         env = command_env(

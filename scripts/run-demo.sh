@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo behind `make run`: migrate the embedded SQLite database, create demo users, seed tickets,
-# train and promote a first model, start the MLflow UI, then serve the API with gunicorn.
+# train and promote a first model, start the MLflow UI and one jobs worker, then serve the API with gunicorn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP=app:create_app MLFLOW_DISABLE_TELEMETRY=true
@@ -18,7 +18,9 @@ MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow server --host 127.0.0.1 --port "
     --backend-store-uri "sqlite:///$PWD/mlruns/mlflow.db" --default-artifact-root "$PWD/mlruns/artifacts" \
     > instance/mlflow-ui.log 2>&1 &
 MLFLOW_PID=$!
-trap 'kill "$MLFLOW_PID" 2>/dev/null || true' EXIT
+flask jobs worker > instance/jobs-worker.log 2>&1 &
+WORKER_PID=$!
+trap 'kill "$MLFLOW_PID" "$WORKER_PID" 2>/dev/null || true' EXIT
 
 echo
 echo "API:        http://127.0.0.1:$API_PORT/api/   (Swagger UI: http://127.0.0.1:$API_PORT/api/docs/)"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+# Jobs run inline in tests; Huey reads this when app.jobs.queue is first imported (by the app below).
+os.environ["HUEY_IMMEDIATE"] = "true"
+
 import pytest
 import sqlalchemy as sa
 

@@ -31,7 +31,7 @@ def test_env_example_documents_every_setting():
 def test_compose_wires_web_db_and_mlflow():
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "redis", "migrate", "mlflow", "web"}
+    assert set(services) == {"db", "redis", "migrate", "mlflow", "web", "worker"}
     assert services["db"]["image"] == "postgres:16"
     assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
     assert any(v.startswith("pgdata:") for v in services["db"]["volumes"]) and "pgdata" in compose["volumes"]
@@ -64,6 +64,14 @@ def test_compose_migrates_once_before_web_and_shares_limits_in_redis():
     assert web["environment"]["REDIS_URL"] == "redis://redis:6379/0"
     assert web["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "redis-cli" in redis["healthcheck"]["test"] and "ports" not in redis
+
+
+def test_compose_runs_a_jobs_worker_on_the_redis_queue():
+    worker = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["worker"]
+    assert worker["command"] == ["flask", "jobs", "worker"] and worker["env_file"] == ".env"
+    assert worker["environment"]["REDIS_URL"].startswith("redis://redis:")
+    assert {"db", "redis", "migrate"} <= set(worker["depends_on"])
+    assert set(worker["environment"]) <= CONFIG_NAMES | {"MLFLOW_DISABLE_TELEMETRY", "REDIS_URL"}
 
 
 def test_dockerfile_runs_boot_sh_as_non_root():

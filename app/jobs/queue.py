@@ -38,6 +38,12 @@ huey = build_huey()
 _worker_app: Flask | None = None
 
 
+def bind_app(app: Flask) -> None:
+    """Run this process's tasks in `app` (the consumer command's own app)."""
+    global _worker_app
+    _worker_app = app
+
+
 def in_app_context(func: F) -> F:
     """Run a task inside an app context: the caller's (inline runs), else one app per consumer process."""
 

@@ -15,13 +15,19 @@ def _serves_requests() -> bool:
 def init_app(app: Flask) -> None:
     """Wire the model cache, auto-triage and the readiness report into the app."""
     from app.health import add_readiness_check
-    from app.ml import models  # noqa: F401 - the prediction log's table joins the metadata
+    from app.ml import (  # noqa: F401 - they register the ML jobs
+        models,
+        quality_tasks,
+        similarity,
+        tasks,
+    )
     from app.ml.predictions import connect_feedback
     from app.ml.serving import ModelCache, dashboard_card, readiness_check
     from app.ml.triage import connect_auto_triage
 
     cache = ModelCache(app)
     app.extensions["ml_model"] = cache
+    similarity.connect(app)
     add_readiness_check(app, lambda: readiness_check(cache))
     app.extensions.setdefault("admin_dashboard_cards", []).append(lambda: dashboard_card(cache))
     connect_auto_triage(app)

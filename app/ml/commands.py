@@ -15,15 +15,15 @@ from app.errors import DomainError
 )
 @with_appcontext
 def train_command(force: bool, if_no_champion: bool) -> None:
-    """Train, log and register a new model version; promote it if it passes the gate."""
+    """Train, log and register a new model version, gate it and build its similarity index."""
     from app.ml import registry
-    from app.ml.train import train_model
+    from app.ml.tasks import train_and_index
 
     if if_no_champion and (champion := registry.version_by_alias(registry.CHAMPION)) is not None:
         click.echo(f"{champion.name} version {champion.version} is already champion; not training.")
         return
     try:
-        result = train_model(force=force, trigger="cli", user=None, progress=click.echo)
+        result, _ = train_and_index(force=force, trigger="cli", user=None, progress=click.echo)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     for warning in result.warnings:

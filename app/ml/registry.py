@@ -10,7 +10,7 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -328,6 +328,43 @@ def load_version(version: str) -> Any:
         local, digest = _download(mlflow, version, tmp)
         _verify(version, digest)
         return mlflow.sklearn.load_model(local)
+
+
+INDEX_ARTIFACT = "similarity_index"
+
+
+def log_similarity_index(run_id: str, folder: Path) -> None:
+    """Attach a similarity index build to the model version's run."""
+    _client().log_artifacts(run_id, str(folder), artifact_path=INDEX_ARTIFACT)
+
+
+def has_similarity_index(run_id: str) -> bool:
+    """Whether the run carries a similarity index."""
+    return bool(_client().list_artifacts(run_id, INDEX_ARTIFACT))
+
+
+def fetch_similarity_index(run_id: str, adopt: Callable[[Path], Path]) -> Path | None:
+    """Download the run's similarity index and hand it to adopt(); None when the run has none."""
+    if not has_similarity_index(run_id):
+        return None
+    client = _client()
+    with tempfile.TemporaryDirectory() as tmp:
+        local = client.download_artifacts(run_id, INDEX_ARTIFACT, tmp)
+        return adopt(Path(local))
+
+
+def fail_runs_tagged(key: str, value: str) -> list[str]:
+    """End the still-running runs tagged key=value as FAILED (their process died); return their ids."""
+    client = _client()
+    experiment = client.get_experiment_by_name(_config()["MLFLOW_EXPERIMENT_NAME"])
+    if experiment is None:
+        return []
+    runs = client.search_runs(
+        [experiment.experiment_id], filter_string=f"tags.{key} = '{value}' and attributes.status = 'RUNNING'"
+    )
+    for run in runs:
+        client.set_terminated(run.info.run_id, status="FAILED")
+    return [run.info.run_id for run in runs]
 
 
 def run_data(run_id: str) -> dict[str, Any]:

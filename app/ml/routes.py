@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
+from app.jobs.schemas import JobSchema, JobsQuerySchema
 from app.ml import service
 from app.ml.schemas import (
     VERSION_HEADER_DOC,
@@ -24,11 +23,9 @@ from app.ml.schemas import (
     SimilarTextSchema,
     SimilarTicketSchema,
     TextSchema,
-    TrainResultSchema,
     TrainSchema,
     VersionPerformanceSchema,
 )
-from app.ml.train import train_model
 
 MODEL_VERSION_HEADER = "X-Model-Version"
 
@@ -51,13 +48,41 @@ class Train(MethodView):
     decorators = [auth_required("admin")]
 
     @blp.arguments(TrainSchema(), required=False)
-    @blp.response(201, TrainResultSchema)
+    @blp.response(
+        202, JobSchema, headers={"Location": {"description": "The job's URL", "schema": {"type": "string"}}}
+    )
+    @blp.alt_response(
+        409, description="A training job is already queued or running (its URL in `errors.url`)"
+    )
     def post(self, data=None):
-        """Train, log and register a new model version; promote it if it passes the gate (admin)"""
-        result = train_model(
-            force=(data or {}).get("force", False), trigger="api", user=current_user().username
-        )
-        return asdict(result)
+        """Queue a training job: train, gate, register, then build the similarity index (admin)
+
+        Answers 202 at once with the job; poll its URL until `status` is `succeeded` (the result has the
+        model name and version, run id, metrics, promotion decision, samples and classes) or `failed`.
+        """
+        job = service.start_training(user=current_user(), force=(data or {}).get("force", False))
+        return job, 202, {"Location": job.url}
+
+
+@blp.route("/jobs/")
+class Jobs(MethodView):
+    decorators = [auth_required("admin")]
+
+    @blp.arguments(JobsQuerySchema, location="query")
+    @blp.response(200, JobSchema(many=True))
+    def get(self, args):
+        """List background jobs, newest first (admin)"""
+        return service.list_jobs(kind=args["kind"], limit=args["limit"])
+
+
+@blp.route("/jobs/<int:job_id>/")
+class JobById(MethodView):
+    decorators = [auth_required("admin")]
+
+    @blp.response(200, JobSchema)
+    def get(self, job_id):
+        """Show one background job: status, progress, result or error (admin)"""
+        return service.get_job(job_id=job_id)
 
 
 @blp.route("/promote/")

@@ -5,20 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 
 from app import metrics
 from app.auth.models import User
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.extensions import db
-from app.ml import registry
+from app.jobs import service as jobs
+from app.jobs.models import Job
+from app.ml import registry, tasks
 from app.ml.pipeline import explain, predict_proba_texts, text_frame, ticket_text
 from app.ml.predictions import live_performance, record_prediction
+from app.ml.quality_tasks import after_promotion
 from app.ml.serving import LoadedModel, model_cache
 from app.ml.signals import announce_promotion
-from app.ml.similarity import describe, index_for
-from app.ml.tasks import after_promotion
+from app.ml.similarity import describe, similar_tickets
 from app.tickets import service as tickets
 from app.tickets.models import Ticket
 from app.timeutil import utcnow
@@ -106,31 +107,8 @@ def confirm_category(*, user: User, ticket_id: int) -> Ticket:
 
 
 def _similar(user: User, text: str, *, exclude_id: int | None, top: int) -> list[dict[str, Any]]:
-    index = index_for(current_app, model_cache(current_app).current())
-    index.sync()
     owner = None if user.is_staff else user.id
-    # A few spare candidates cover tickets deleted since they were indexed.
-    hits = index.search(text, owner_id=owner, exclude_id=exclude_id, limit=top + 10)
-    rows = {
-        t.id: t
-        for t in db.session.execute(
-            sa.select(Ticket.id, Ticket.title, Ticket.status, Ticket.category).where(
-                Ticket.id.in_([i for i, _ in hits])
-            )
-        ).all()
-    }
-    found = [
-        {
-            "id": i,
-            "title": rows[i].title,
-            "status": rows[i].status,
-            "category": rows[i].category,
-            "score": round(score, 6),
-        }
-        for i, score in hits
-        if i in rows
-    ]
-    return found[:top]
+    return similar_tickets(text=text, owner_id=owner, exclude_id=exclude_id, top=top)
 
 
 def similar_to_ticket(*, user: User, ticket_id: int, top: int) -> list[dict[str, Any]]:
@@ -159,6 +137,7 @@ def promote(*, version: str) -> dict[str, Any]:
         raise NotFound(f"Model {current_app.config['MODEL_NAME']} has no version {version}.")
     previous = _registry_call("reading the champion", registry.version_by_alias, registry.CHAMPION)
     _registry_call("moving the champion alias", registry.set_alias, registry.CHAMPION, target.version)
+    tasks.start_index_build(target.version, user_id=None)  # a no-op job when the version has its index
     after_promotion(current_app._get_current_object())  # type: ignore[attr-defined]
     announce_promotion(version=target.version, previous_version=previous.version if previous else None)
     return {
@@ -199,6 +178,21 @@ def model_info() -> dict[str, Any]:
             },
         },
     }
+
+
+def start_training(*, user: User, force: bool) -> Job:
+    """Queue a training job (202); 409 with the active job's URL while one is queued or running."""
+    return tasks.start_training(force=force, user_id=user.id, username=user.username)
+
+
+def get_job(*, job_id: int) -> Job:
+    """One background job."""
+    return jobs.get_job(job_id)
+
+
+def list_jobs(*, kind: str | None, limit: int) -> list[Job]:
+    """Background jobs, newest first."""
+    return jobs.list_jobs(kind=kind, limit=limit)
 
 
 def list_runs(*, limit: int) -> list[dict[str, Any]]:

@@ -86,7 +86,9 @@ def _gate_tags(trained: Trained) -> dict[str, str]:
     }
 
 
-def log_and_register(trained: Trained, *, trigger: str, user: str | None) -> registry.LoggedRun:
+def log_and_register(
+    trained: Trained, *, trigger: str, user: str | None, tags: dict[str, str] | None = None
+) -> registry.LoggedRun:
     """Log the training, register the refitted model, record the gate's decision and move an alias."""
     snapshot = trained.snapshot
     best = trained.ranking[0]
@@ -100,7 +102,12 @@ def log_and_register(trained: Trained, *, trigger: str, user: str | None) -> reg
             **_threshold_figures(trained),
             **{f"gate_{k}": v for k, v in trained.decision.details.items()},
         },
-        tags={"trigger": trigger, "user": user or "", "warnings": " | ".join(trained.warnings)},
+        tags={
+            "trigger": trigger,
+            "user": user or "",
+            "warnings": " | ".join(trained.warnings),
+            **(tags or {}),
+        },
         data=registry.TrainingData(
             digest=snapshot.digest,
             query=snapshot.query,

@@ -147,6 +147,7 @@ def train_model(
     trigger: str = "api",
     user: str | None = None,
     progress: Callable[[str], None] = _quiet,
+    tags: dict[str, str] | None = None,
 ) -> TrainResult:
     """Train, evaluate, log and register a new version; promote it if it passes the gate."""
     # One core: OpenMP/BLAS threads fighting the web workers and each other made fits 3x slower here.
@@ -155,14 +156,14 @@ def train_model(
         progress("Logging the run and registering the model in MLflow...")
         try:
             with registry.guard("logging the training"):
-                logged = log_and_register(trained, trigger=trigger, user=user)
+                logged = log_and_register(trained, trigger=trigger, user=user, tags=tags)
         except registry.RegistryUnavailable as exc:
             record_training("failed")
             raise ServiceUnavailable(str(exc)) from exc
     decision = trained.decision
     record_training("promoted" if decision.promote else "challenger")
     if decision.promote:
-        from app.ml.tasks import after_promotion
+        from app.ml.quality_tasks import after_promotion
 
         after_promotion(current_app._get_current_object())  # type: ignore[attr-defined]
         announce_promotion(version=logged.version, run_id=logged.run_id, reason=decision.reason)

@@ -1,7 +1,7 @@
 """full-text search document on tickets (generated tsvector + GIN), webhook endpoints, outbox and deliveries
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 04:30:00
 
 The search document is a generated column (app/tickets/search.py renders it per dialect): on PostgreSQL
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from app.tickets.search import SEARCH_DOCUMENT
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,8 @@ ML_SETTINGS = (
     "ML_GATE_MIN_TICKETS",
     "ML_RETRIAGE_ON_PROMOTION",
     "ML_TARGET_PRECISION",
+    "SIMILARITY_INDEX_DIR",
+    "SIMILARITY_FOLD_ROWS",
 )
 
 
@@ -30,6 +32,7 @@ def mlflow_store(app, tmp_path_factory):
     root = tmp_path_factory.mktemp("mlflow")
     app.config["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
     app.config["MLFLOW_ARTIFACT_ROOT"] = str(root / "artifacts")
+    app.config["SIMILARITY_INDEX_DIR"] = str(root / "similarity")
     return root
 
 
@@ -65,12 +68,14 @@ def fresh_registry(app) -> str:
 @pytest.fixture(scope="module")
 def trained_model(app, mlflow_store) -> tuple[str, LoadedModel]:
     """Train once per module on the clear-cut corpus; returns (model name, loaded champion)."""
-    from app.ml.train import train_model
+    from app.ml.tasks import train_and_index
+    from tests.conftest import _wipe
 
     with app.app_context():
         name = _fresh_names(app)
+        _wipe()  # module fixtures run before the per-test wipe: the previous test's rows may still be there
         add_corpus(per_category=16)
-        train_model(force=False, trigger="test", user=None)
+        train_and_index(force=False, trigger="test", user=None)
         cache = model_cache(app)
         cache.refresh(wait=True)
         assert cache.loaded is not None, cache.last_error

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -127,6 +128,8 @@ def _second_worker(url: str, model_name: str):
     config.MODEL_NAME = config.MLFLOW_EXPERIMENT_NAME = model_name
     config.ML_LOAD_ON_START = True
     config.MODEL_REFRESH_SECONDS = REFRESH_SECONDS
+    # Another machine's cache: it fetches each version's similarity index from the server.
+    config.SIMILARITY_INDEX_DIR = tempfile.mkdtemp(prefix="other-worker-index-")
     return create_app(config)
 
 
@@ -147,8 +150,9 @@ def test_train_gate_promote_and_serve_against_a_real_server(app, client, admin, 
     add_corpus(per_category=40)
 
     first = client.post("/api/ml/train/", json={}, headers=auth(admin))
-    assert first.status_code == 201, first.json
-    run = mlflow.get_run(first.json["run_id"])
+    assert first.status_code == 202, first.json
+    assert first.json["status"] == "succeeded", first.json  # jobs run inline in tests
+    run = mlflow.get_run(first.json["result"]["run_id"])
     assert run.data.params["n_samples"] == "200" and run.data.metrics["macro_f1"] > 0.8
     assert "confusion_matrix.png" in {a.path for a in mlflow.list_artifacts(run.info.run_id)}
     assert str(mlflow.get_model_version_by_alias(name, "champion").version) == "1"
@@ -160,7 +164,7 @@ def test_train_gate_promote_and_serve_against_a_real_server(app, client, admin, 
     assert predicted["category"] == "bug" and predicted["model_version"] == "1"
 
     degrade_labels()
-    worse = client.post("/api/ml/train/", json={}, headers=auth(admin)).json
+    worse = client.post("/api/ml/train/", json={}, headers=auth(admin)).json["result"]
     assert worse["promoted"] is False and worse["model_version"] == "2"
     assert str(mlflow.get_model_version_by_alias(name, "challenger").version) == "2"
     assert str(mlflow.get_model_version_by_alias(name, "champion").version) == "1"

@@ -14,7 +14,7 @@ BUG = {
 }
 
 
-def test_without_a_model_ml_answers_503_and_the_rest_works(client, agent, auth, make_ticket):
+def test_without_a_model_ml_answers_503_and_the_rest_works(client, agent, auth, make_ticket, fresh_registry):
     ticket = make_ticket()
     for method, url, body in (
         ("post", "/api/ml/predict/", BUG),

@@ -12,6 +12,16 @@ from app.tickets.models import CATEGORIES
 from tests.ml.corpus import add_corpus
 
 
+def _train(client, headers, body=None) -> dict:
+    """POST /api/ml/train/ (202; jobs run inline in tests) and read the finished job at its URL."""
+    response = client.post("/api/ml/train/", json=body or {}, headers=headers)
+    assert response.status_code == 202, response.json
+    assert response.headers["Location"] == f"/api/ml/jobs/{response.json['id']}/"
+    job = client.get(response.headers["Location"], headers=headers).json
+    assert job["status"] in ("succeeded", "failed") and job["kind"] == "train"
+    return job
+
+
 def _client(app) -> MlflowClient:
     uri = app.config["MLFLOW_TRACKING_URI"]
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
@@ -21,9 +31,9 @@ def test_train_logs_a_run_registers_a_version_and_promotes_the_first(
     app, client, admin, auth, fresh_registry
 ):
     add_corpus(per_category=14)
-    response = client.post("/api/ml/train/", json={}, headers=auth(admin))
-    assert response.status_code == 201, response.json
-    body = response.json
+    job = _train(client, auth(admin))
+    assert job["status"] == "succeeded" and job["requested_by"] == "admin" and job["error"] is None
+    body = job["result"]
     assert body["model_name"] == fresh_registry and body["model_version"] == "1"
     assert body["promoted"] is True and body["promotion_reason"] == "no champion yet"
     assert (
@@ -44,14 +54,14 @@ def test_train_logs_a_run_registers_a_version_and_promotes_the_first(
 
 def test_force_promotes_whatever_the_gate_says(app, client, admin, auth, fresh_registry):
     add_corpus(per_category=12)
-    assert client.post("/api/ml/train/", headers=auth(admin)).json["promoted"] is True
-    again = client.post("/api/ml/train/", json={"force": False}, headers=auth(admin)).json
+    assert _train(client, auth(admin))["result"]["promoted"] is True
+    again = _train(client, auth(admin), {"force": False})["result"]
     assert again["promoted"] is False and "newer than champion v1" in again["promotion_reason"]
     mlflow = _client(app)
     assert str(mlflow.get_model_version_by_alias(fresh_registry, "challenger").version) == "2"
     assert mlflow.get_run(again["run_id"]).data.tags["promoted"] == "false"
     assert mlflow.get_model_version(fresh_registry, "2").tags["promoted"] == "false"
-    forced = client.post("/api/ml/train/", json={"force": True}, headers=auth(admin)).json
+    forced = _train(client, auth(admin), {"force": True})["result"]
     assert forced["promoted"] is True and forced["promotion_reason"] == "forced by the caller"
     assert str(mlflow.get_model_version_by_alias(fresh_registry, "champion").version) == "3"
 
@@ -59,7 +69,7 @@ def test_force_promotes_whatever_the_gate_says(app, client, admin, auth, fresh_r
 def test_promote_moves_the_champion_back_and_forth(app, client, runner, admin, agent, auth, fresh_registry):
     add_corpus(per_category=12)
     for _ in range(2):
-        client.post("/api/ml/train/", json={"force": True}, headers=auth(admin))
+        _train(client, auth(admin), {"force": True})
     assert client.post("/api/ml/promote/", json={"version": 1}, headers=auth(agent)).status_code == 403
     response = client.post("/api/ml/promote/", json={"version": "1"}, headers=auth(admin))
     assert response.status_code == 200
@@ -89,15 +99,14 @@ def test_training_refuses_without_two_big_enough_categories(app, client, admin, 
     add_corpus(per_category=12, categories=("bug",))
     add_corpus(per_category=3, categories=("billing",), seed=8)
     add_corpus(per_category=12, categories=("account",), seed=9, source="model")  # never trained on
-    response = client.post("/api/ml/train/", headers=auth(admin))
-    assert response.status_code == 422
-    assert "at least 2 categories" in response.json["message"]
+    job = _train(client, auth(admin))
+    assert job["status"] == "failed" and "at least 2 categories" in job["error"]
 
 
 def test_small_categories_are_dropped_with_a_warning(app, client, admin, auth, fresh_registry):
     add_corpus(per_category=12, categories=("bug", "billing", "account"))
     add_corpus(per_category=4, categories=("feature",), seed=8)
-    body = client.post("/api/ml/train/", headers=auth(admin)).json
+    body = _train(client, auth(admin))["result"]
     assert sorted(body["classes"]) == ["account", "billing", "bug"]
     assert body["warnings"] and "'feature' dropped" in body["warnings"][0]
     assert "'feature' dropped" in _client(app).get_run(body["run_id"]).data.tags["warnings"]
@@ -132,7 +141,7 @@ def test_file_lock_excludes_a_second_holder_on_sqlite(app, tmp_path):
 
 def test_classification_report_is_json(app, client, admin, auth, fresh_registry):
     add_corpus(per_category=10)
-    body = client.post("/api/ml/train/", headers=auth(admin)).json
+    body = _train(client, auth(admin))["result"]
     path = _client(app).download_artifacts(body["run_id"], "classification_report.json")
     with open(path) as handle:
         report = json.load(handle)

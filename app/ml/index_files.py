@@ -1,0 +1,150 @@
+"""Similarity index files: one directory per build of a model version, memory-mapped by every worker.
+
+A build holds the TF-IDF vectors of all tickets as a CSC matrix (data, indices, indptr), rows in ticket id
+order, with the ids, owners and updated_at stamps alongside. It is written once to a temporary directory and
+renamed into place, then `CURRENT` is switched atomically, so a reader never sees half a build. Workers open
+the arrays with np.load(mmap_mode="r"): the operating system keeps one copy in its page cache for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from app.timeutil import as_utc
+
+ARRAYS = ("data", "indices", "indptr", "ids", "owners", "stamps")
+CURRENT = "CURRENT"
+KEEP_BUILDS = 2  # the newest builds of a version kept on disk (older ones may still be mapped: fine on POSIX)
+
+
+@dataclass(frozen=True)
+class IndexBuild:
+    """One build of a version's index, memory-mapped."""
+
+    path: Path
+    version: str
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    ids: np.ndarray  # sorted ascending
+    owners: np.ndarray
+    stamps: np.ndarray  # updated_at as Unix seconds
+    watermark: datetime | None  # newest updated_at the build saw
+    n_features: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.ids)
+
+
+def version_dir(root: str | Path, model_name: str, version: str) -> Path:
+    """Where the builds of one model version live in the local cache."""
+    return Path(root) / model_name / f"v{version}"
+
+
+def current_path(root: str | Path, model_name: str, version: str) -> Path | None:
+    """The build CURRENT points at, or None when this machine has none."""
+    pointer = version_dir(root, model_name, version) / CURRENT
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = pointer.parent / name
+    return path if (path / "meta.json").exists() else None
+
+
+def open_build(path: Path) -> IndexBuild:
+    """Memory-map a build's arrays (read-only, shared through the page cache)."""
+    meta = json.loads((path / "meta.json").read_text())
+    arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
+    watermark = datetime.fromisoformat(meta["watermark"]) if meta["watermark"] else None
+    return IndexBuild(
+        path=path, version=meta["version"], watermark=watermark, n_features=meta["n_features"], **arrays
+    )
+
+
+def as_csc(build: IndexBuild) -> sparse.csc_matrix:
+    """The build as a scipy matrix (copies the arrays: for the jobs that rewrite it, not for serving)."""
+    return sparse.csc_matrix(
+        (np.array(build.data), np.array(build.indices), np.array(build.indptr)),
+        shape=(build.rows, build.n_features),
+    )
+
+
+def _save(
+    folder: Path, matrix: sparse.csr_matrix, columns: dict[str, np.ndarray], meta: dict[str, Any]
+) -> None:
+    csc = matrix.tocsc()
+    csc.sort_indices()
+    arrays = {"data": csc.data.astype(np.float32), "indices": csc.indices, "indptr": csc.indptr, **columns}
+    for name in ARRAYS:
+        np.save(folder / f"{name}.npy", arrays[name])
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+def write_build(
+    root: str | Path,
+    model_name: str,
+    version: str,
+    matrix: sparse.csr_matrix,
+    *,
+    ids: np.ndarray,
+    owners: np.ndarray,
+    stamps: np.ndarray,
+    watermark: datetime | None,
+) -> Path:
+    """Write a build (rows sorted by id), point CURRENT at it, drop older builds; return its path."""
+    order = np.argsort(ids, kind="stable")
+    target = version_dir(root, model_name, version)
+    target.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "version": version,
+        "rows": len(ids),
+        "n_features": matrix.shape[1],
+        "watermark": as_utc(watermark).isoformat() if watermark else None,
+    }
+    columns = {
+        "ids": np.asarray(ids, dtype=np.int64)[order],
+        "owners": np.asarray(owners, dtype=np.int64)[order],
+        "stamps": np.asarray(stamps, dtype=np.float64)[order],
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target))
+    _save(tmp, matrix[order], columns, meta)
+    return publish(tmp, target)
+
+
+def publish(folder: Path, target: Path) -> Path:
+    """Rename a complete build folder into `target` and switch CURRENT to it."""
+    name = f"build-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
+    final = target / name
+    folder.rename(final)
+    pointer = target / f".{CURRENT}.{os.getpid()}"
+    pointer.write_text(name)
+    os.replace(pointer, target / CURRENT)
+    builds = sorted(p for p in target.iterdir() if p.name.startswith("build-"))
+    for old in builds[:-KEEP_BUILDS]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def adopt(source: Path, root: str | Path, model_name: str, version: str) -> Path:
+    """Copy a downloaded build into the local cache and make it CURRENT (when none is there yet)."""
+    target = version_dir(root, model_name, version)
+    target.mkdir(parents=True, exist_ok=True)
+    existing = current_path(root, model_name, version)
+    if existing is not None:
+        return existing
+    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=target))
+    for item in source.iterdir():
+        shutil.copy2(item, tmp / item.name)
+    return publish(tmp, target)

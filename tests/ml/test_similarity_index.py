@@ -1,0 +1,104 @@
+"""The shared similarity index: memory-mapped builds, exact results with a delta, deletions, folding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.ml import index_files
+from app.ml.pipeline import text_frame, ticket_text, vectorize
+from app.ml.serving import model_cache
+from app.ml.similarity import index_for, similar_tickets
+from app.ml.tasks import build_index, fold_similarity_index
+from app.tickets.models import Ticket
+from app.timeutil import utcnow
+from tests.ml.corpus import add_corpus
+
+QUERIES = (
+    "The editor crashes on save",
+    "charged twice on my card",
+    "cannot log in to my account",
+    "dark mode",
+)
+
+
+def _brute_force(model, text: str, *, owner_id: int | None, exclude_id: int | None, top: int) -> list[int]:
+    """Cosine over freshly vectorised tickets: what the index must agree with."""
+    query = sa.select(Ticket).order_by(Ticket.id)
+    if owner_id is not None:
+        query = query.where(Ticket.created_by_id == owner_id)
+    tickets = [t for t in db.session.scalars(query) if t.id != exclude_id]
+    if not tickets:
+        return []
+    vectors = vectorize(model.pipeline, text_frame([ticket_text(t.title, t.description) for t in tickets]))
+    scores = (vectors @ vectorize(model.pipeline, text_frame([text])).T).toarray().ravel()
+    ranked = sorted((-s, t.id) for s, t in zip(scores, tickets, strict=True) if s > 0)
+    return [ticket_id for _, ticket_id in ranked[:top]]
+
+
+def _found(text: str, **kwargs) -> list[int]:
+    return [hit["id"] for hit in similar_tickets(text=text, **kwargs)]
+
+
+@pytest.fixture
+def indexed(app, serving):
+    """The module's model serving, with an index built over a fresh corpus."""
+    add_corpus(per_category=12, seed=3)
+    build_index(serving.version)
+    return serving
+
+
+def test_workers_memory_map_the_build(app, indexed):
+    index = index_for(app, indexed)
+    assert isinstance(index.build.data, np.memmap) and isinstance(index.build.indices, np.memmap)
+    assert index.build.rows == 60 and list(index.build.ids) == sorted(index.build.ids)
+
+
+def test_results_stay_exact_through_creates_edits_and_deletions(app, indexed, make_user, make_ticket):
+    owner = make_user(username="owner")
+    for n in range(6):
+        make_ticket(created_by=owner, title=f"Crash number {n}", description="The editor crashes on save.")
+    victims = db.session.scalars(sa.select(Ticket).order_by(Ticket.id).limit(12)).all()
+    for ticket in victims[:6]:
+        ticket.title, ticket.description = "Charged twice", "My card was charged twice this month."
+        ticket.updated_at = utcnow()
+    for ticket in victims[6:]:
+        db.session.delete(ticket)
+    db.session.commit()
+    for text in QUERIES:
+        for owner_id, exclude_id in ((None, None), (owner.id, None), (None, victims[0].id)):
+            args = {"owner_id": owner_id, "exclude_id": exclude_id, "top": 8}
+            assert _found(text, **args) == _brute_force(indexed, text, **args), (text, owner_id)
+    index = index_for(app, indexed)
+    assert len(index.delta) == 12 and not index.alive[: len(victims)].all()
+
+
+def test_a_fold_writes_a_new_build_that_workers_switch_to(app, indexed, make_ticket):
+    make_ticket(title="Crash again", description="The editor crashes on save once more.")
+    gone = db.session.scalars(sa.select(Ticket).order_by(Ticket.id).limit(3)).all()
+    for ticket in gone:
+        db.session.delete(ticket)
+    db.session.commit()
+    before = {text: _found(text, owner_id=None, exclude_id=None, top=5) for text in QUERIES}
+    old = index_for(app, indexed).build.path
+    app.config["SIMILARITY_FOLD_ROWS"] = 1
+    app.config["MODEL_NAME"] = indexed.name
+    assert fold_similarity_index.call_local() is not None
+    new = index_files.current_path(app.config["SIMILARITY_INDEX_DIR"], indexed.name, indexed.version)
+    assert new != old and index_files.open_build(new).rows == 58
+    model_cache(app).refresh(wait=True)  # each check follows the newest build of the served version
+    index = index_for(app, model_cache(app).current())
+    assert index.build.path == new and index.delta == {}
+    assert {text: _found(text, owner_id=None, exclude_id=None, top=5) for text in QUERIES} == before
+    app.config["SIMILARITY_FOLD_ROWS"] = 10_000
+    assert fold_similarity_index.call_local() is None  # nothing worth folding
+
+
+def test_similar_without_a_built_index_is_a_clear_503(app, client, agent, auth, serving, make_ticket):
+    app.config["SIMILARITY_INDEX_DIR"] = app.config["SIMILARITY_INDEX_DIR"] + "-empty"
+    app.config["MLFLOW_TRACKING_URI"] = "http://127.0.0.1:9"  # and nothing to download it from
+    ticket = make_ticket(title="Crash", description="It crashes.")
+    response = client.get(f"/api/tickets/{ticket.id}/similar/", headers=auth(agent))
+    assert response.status_code == 503 and "similarity index" in response.json["message"]
