@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
+from app.idempotency.decorator import idempotent
 from app.jobs.schemas import JobSchema, JobsQuerySchema
 from app.ml import service
 from app.ml.schemas import (
@@ -47,6 +48,7 @@ tickets_blp = Blueprint(
 class Train(MethodView):
     decorators = [auth_required("admin")]
 
+    @idempotent
     @blp.arguments(TrainSchema(), required=False)
     @blp.response(
         202, JobSchema, headers={"Location": {"description": "The job's URL", "schema": {"type": "string"}}}

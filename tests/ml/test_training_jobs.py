@@ -107,3 +107,14 @@ def test_a_new_champion_without_an_index_is_served_once_its_index_is_built(
         == "2"
     )
     assert registry.version_by_alias(registry.CHAMPION).version == "2"
+
+
+def test_a_retried_training_request_with_the_same_key_queues_one_job(client, admin, auth, fresh_registry):
+    add_corpus(per_category=12)
+    headers = {**auth(admin), "Idempotency-Key": "train-2026-11-30"}
+    first = client.post("/api/ml/train/", json={}, headers=headers)
+    retry = client.post("/api/ml/train/", json={}, headers=headers)
+    assert first.status_code == retry.status_code == 202
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.json["id"] == first.json["id"]
+    listed = client.get("/api/ml/jobs/?kind=train", headers=auth(admin)).json
+    assert [job["id"] for job in listed] == [first.json["id"]]
