@@ -6,17 +6,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from app.extensions import db
-
-
-def dialect_name() -> str:
-    """'postgresql' or 'sqlite' (the name of the session's database dialect)."""
-    return db.session.get_bind().dialect.name
+from app.extensions import db, is_postgresql
 
 
 def tune_session() -> None:
     """Per-transaction settings for the analytics queries."""
-    if dialect_name() == "postgresql":
+    if is_postgresql():
         # JIT compilation costs 100-300 ms per query here, more than the aggregations it would speed up.
         db.session.execute(sa.text("SET LOCAL jit = off"))
         # Percentiles sort their group; keep those sorts in memory instead of spilling to disk.
@@ -32,7 +27,7 @@ def _sqlite_epoch(value: sa.ColumnElement) -> sa.ColumnElement:
 
 def seconds_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
     """later - earlier in (fractional) seconds, as a float."""
-    if dialect_name() == "postgresql":
+    if is_postgresql():
         # date_part (float8), not extract (numeric since PostgreSQL 14): same value, much cheaper.
         return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
     return sa.cast(_sqlite_epoch(later) - _sqlite_epoch(earlier), sa.Float)
@@ -40,7 +35,7 @@ def seconds_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.Co
 
 def period_key(column: sa.ColumnElement, interval: str) -> sa.ColumnElement:
     """The UTC start date of the day, ISO week (Monday) or month that column falls in."""
-    if dialect_name() == "postgresql":
+    if is_postgresql():
         # A literal field keeps the SELECT and GROUP BY expressions textually identical for PostgreSQL.
         field: sa.ColumnElement[str] = sa.literal_column(f"'{interval}'")
         return sa.cast(sa.func.date_trunc(field, sa.func.timezone("UTC", column)), sa.Date)

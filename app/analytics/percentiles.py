@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.analytics.dialect import dialect_name
+from app.extensions import is_postgresql
 
 PERCENTILES = {"median": 0.5, "p90": 0.9}
 
@@ -66,6 +66,6 @@ def duration_stats(
 
     `rows` counts all source rows, `n` those with a non-null duration; the figures ignore nulls.
     """
-    if dialect_name() == "postgresql":
+    if is_postgresql():
         return _postgresql(source, dim, key)
     return _sqlite(source, dim, key)

@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.analytics.dialect import dialect_name, period_key
+from app.analytics.dialect import period_key
 from app.analytics.facts import TIMED, Fact, MeasureSql, category_key, measure_sql
 from app.analytics.models import MEASURES, RollupBucket, RollupCount
 from app.analytics.sketch import bucket_of, bucket_sql
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.tickets.milestones import tickets
 
 COUNT_SUMS = ("tickets", "timed", "sum_us", "flagged")
@@ -40,7 +40,7 @@ def _count_deltas(added: Iterable[Fact], removed: Iterable[Fact]) -> tuple[dict,
 
 
 def _upsert(table: Any, keys: tuple[str, ...], rows: list[dict]) -> None:
-    insert = (postgresql.insert if dialect_name() == "postgresql" else sqlite.insert)(table)
+    insert = (postgresql.insert if is_postgresql() else sqlite.insert)(table)
     sums = [c for c in rows[0] if c not in keys]
     statement = insert.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + insert.excluded[c] for c in sums}
@@ -119,7 +119,7 @@ def _rebuild_buckets(measure: str, spec: MeasureSql) -> None:
 
 def rebuild_rollups() -> None:
     """Recompute every rollup from the ticket rows (seeder, `flask analytics rebuild`); no commit."""
-    if dialect_name() == "postgresql":
+    if is_postgresql():
         # Writers wait while the rollups are rebuilt, so no delta lands between delete and insert.
         db.session.execute(
             sa.text("LOCK TABLE analytics_rollups, analytics_rollup_buckets IN EXCLUSIVE MODE")

@@ -23,7 +23,7 @@ from app.auth.models import Role, User
 from app.auth.service import create_user
 from app.demo.plan import EVENT_COLUMNS, TICKET_COLUMNS, TicketPlanner
 from app.demo.text import sample_ticket_text
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.sla.service import targets as sla_targets
 from app.tickets.models import Ticket, TicketEvent
 from app.timeutil import as_utc, utcnow
@@ -83,7 +83,7 @@ def seed_tickets(
 
 def _analyze(*tables: str) -> None:
     # Fresh planner statistics after a bulk load; without them PostgreSQL may scan instead of using indexes.
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql():
         db.session.execute(sa.text(f"ANALYZE {', '.join(tables or ('tickets', 'ticket_events'))}"))
 
 
@@ -121,13 +121,9 @@ def _ensure_users() -> tuple[int, list[int]]:
     return existing[REQUESTER].id, [agent.id for agent in agents]
 
 
-def _is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def _lock_tables() -> None:
     """Keep concurrent writers out while ids are reserved (readers are not blocked)."""
-    if _is_postgres():
+    if is_postgresql():
         db.session.execute(sa.text("LOCK TABLE tickets, ticket_events IN EXCLUSIVE MODE"))
 
 
@@ -138,7 +134,7 @@ def _sequence(model: type[Ticket] | type[TicketEvent]) -> str:
 def _next_id(model: type[Ticket] | type[TicketEvent]) -> int:
     """The first free id: past the highest row and, on PostgreSQL, past ids the sequence handed out."""
     highest = db.session.scalar(sa.select(sa.func.max(model.id))) or 0
-    if _is_postgres():
+    if is_postgresql():
         issued = db.session.scalar(sa.text(f"SELECT pg_sequence_last_value({_sequence(model)}::regclass)"))
         highest = max(highest, issued or 0)
     return highest + 1
@@ -146,12 +142,12 @@ def _next_id(model: type[Ticket] | type[TicketEvent]) -> int:
 
 def _move_sequence(model: type[Ticket] | type[TicketEvent], last_id: int) -> None:
     """Let the sequence continue after the reserved ids (last_id is never below its old value)."""
-    if _is_postgres() and last_id > 0:
+    if is_postgresql() and last_id > 0:
         db.session.execute(sa.text(f"SELECT setval({_sequence(model)}, :last)"), {"last": last_id})
 
 
 def _writer() -> Writer:
-    return _copy_rows if _is_postgres() else _insert_rows
+    return _copy_rows if is_postgresql() else _insert_rows
 
 
 def _copy_rows(tickets: Sequence[tuple], events: Sequence[tuple]) -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.errors import Conflict
-from app.extensions import db
+from app.extensions import db, is_postgresql
 
 # An arbitrary constant that names "ticket classifier training" in pg_advisory_lock's key space.
 TRAINING_LOCK_KEY = 7_318_204_551
@@ -53,6 +53,6 @@ def _file_lock() -> Iterator[None]:
 @contextmanager
 def training_lock() -> Iterator[None]:
     """Hold the training lock for the block, or raise Conflict (409) when another training holds it."""
-    lock = _postgres_lock if db.engine.dialect.name == "postgresql" else _file_lock
+    lock = _postgres_lock if is_postgresql() else _file_lock
     with lock():
         yield

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.ml.serving import model_cache
 from app.tickets.models import OPEN_STATUSES, Ticket
 
@@ -27,7 +27,7 @@ def _batch(after_id: int, size: int) -> list[Ticket]:
         .order_by(Ticket.id)
         .limit(size)
     )
-    if db.engine.dialect.name == "postgresql":
+    if is_postgresql():
         # A ticket an agent is editing right now is left alone (and its human category with it).
         query = query.with_for_update(of=Ticket, skip_locked=True)
     return list(db.session.scalars(query).unique())

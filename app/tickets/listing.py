@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth.models import STAFF_ROLES, User
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.pagination import Page, check_offset, decode_cursor, encode_cursor, query_fingerprint
 from app.tickets.models import Ticket
 from app.tickets.query import TicketFilters, after_key, filtered_query, sort_key, visible_to
@@ -22,7 +22,7 @@ EXACT_COUNT_BELOW = 10_000
 
 def _estimated_total() -> int | None:
     """The planner's row estimate for tickets (PostgreSQL), None when it has none worth using."""
-    if db.engine.dialect.name != "postgresql":
+    if not is_postgresql():
         return None
     estimate = db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass"))
     return int(estimate) if estimate is not None and estimate >= EXACT_COUNT_BELOW else None
