@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.analytics.breakdown import CATEGORY_KEYS, breakdown
 from app.analytics.dialect import as_date, period_key, seconds_between, tune_session
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
 from app.analytics.percentiles import duration_stats
@@ -14,10 +15,9 @@ from app.analytics.window import Window, periods
 from app.auth.models import User
 from app.extensions import db
 from app.tickets.milestones import in_literals, tickets
-from app.tickets.models import CATEGORIES, OPEN_STATUSES, PRIORITIES
+from app.tickets.models import OPEN_STATUSES, PRIORITIES
 from app.timeutil import utcnow
 
-CATEGORY_KEYS: tuple[str | None, ...] = (*CATEGORIES, None)
 FIGURES = ("mean", "median", "p90")
 
 
@@ -105,9 +105,7 @@ def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, 
     return {
         "from": window.start,
         "to": window.end,
-        **entry("all", None),
-        "by_category": [{"category": c, **entry("category", c)} for c in CATEGORY_KEYS],
-        "by_priority": [{"priority": p, **entry("priority", p)} for p in PRIORITIES],
+        **breakdown(entry),
     }
 
 

@@ -7,14 +7,13 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from app.analytics.breakdown import CATEGORY_KEYS, breakdown
 from app.analytics.filters import AnalyticsFilters
 from app.analytics.reading import Totals, count_totals, histograms
 from app.analytics.sketch import percentiles
 from app.analytics.window import Window, period_start, periods
 from app.auth.models import User
-from app.tickets.models import CATEGORIES, PRIORITIES
-
-CATEGORY_KEYS: tuple[str | None, ...] = (*CATEGORIES, None)
+from app.tickets.models import PRIORITIES
 
 
 def _round(value: float | None) -> float | None:
@@ -80,9 +79,7 @@ def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, 
     return {
         "from": window.start,
         "to": window.end,
-        **entry("all", None),
-        "by_category": [{"category": c, **entry("category", c)} for c in CATEGORY_KEYS],
-        "by_priority": [{"priority": p, **entry("priority", p)} for p in PRIORITIES],
+        **breakdown(entry),
     }
 
 
@@ -176,11 +173,7 @@ def sla(cells_by_target: dict[str, dict[tuple, Totals]]) -> dict[str, Any]:
             "resolution": compliance(merged["resolution_due"][(dim, key)]),
         }
 
-    return {
-        **entry("all", None),
-        "by_priority": [{"priority": p, **entry("priority", p)} for p in PRIORITIES],
-        "by_category": [{"category": c, **entry("category", c)} for c in CATEGORY_KEYS],
-    }
+    return breakdown(entry)
 
 
 def cells_from_rows(rows: Iterable[Any]) -> dict[tuple, Totals]:

@@ -14,6 +14,7 @@ from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.extensions import db
 from app.tickets.milestones import note_event
 from app.tickets.models import Category, CategorySource, Status, Ticket, TicketEvent
+from app.tickets.query import visible_to
 from app.tickets.signals import (
     announce,
     category_set,
@@ -32,13 +33,6 @@ REQUESTER_FIELDS = {"title", "description", "priority"}
 CHANGED_MEANWHILE = (
     "The ticket was changed by someone else meanwhile; nothing was saved. Read it again and retry."
 )
-
-
-def _visible(user: User) -> sa.Select:
-    query = sa.select(Ticket)
-    if user.role not in STAFF_ROLES:
-        query = query.where(Ticket.created_by_id == user.id)
-    return query
 
 
 def _record(
@@ -67,7 +61,7 @@ def get_ticket(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
     for_update locks the row until the transaction ends (PostgreSQL; SQLite serialises writers anyway)
     and rereads it, so checks made before a write see any change a concurrent writer committed.
     """
-    query = _visible(user).where(Ticket.id == ticket_id)
+    query = visible_to(user).where(Ticket.id == ticket_id)
     if for_update:
         query = query.with_for_update(of=Ticket).execution_options(populate_existing=True)
     ticket = db.session.scalar(query)

@@ -20,6 +20,8 @@ from app.webhooks.models import OutboxEvent, WebhookEndpoint
 log = logging.getLogger(__name__)
 
 PENDING_FLAG = "webhook_outbox_pending"
+# Ticket events whose data is written just before commit: the ticket as committed, new version included.
+PENDING_DUMPS = "webhook_outbox_dumps"
 # Other workers notice a new or changed endpoint within this many seconds.
 SUBSCRIPTIONS_TTL = 5.0
 TICKET_SIGNALS: dict[str, NamedSignal] = {
@@ -41,8 +43,10 @@ class Subscriptions:
 
     def wanted(self, event: str) -> bool:
         if time.monotonic() >= self.expires:
-            rows = db.session.scalars(sa.select(WebhookEndpoint.events).where(WebhookEndpoint.is_active))
-            self.events = frozenset(e for events in rows for e in events)
+            # No autoflush: the ticket write in progress is flushed (and version-checked) by its service.
+            with db.session.no_autoflush:
+                rows = db.session.scalars(sa.select(WebhookEndpoint.events).where(WebhookEndpoint.is_active))
+                self.events = frozenset(e for events in rows for e in events)
             self.expires = time.monotonic() + SUBSCRIPTIONS_TTL
         return event in self.events
 
@@ -65,9 +69,22 @@ def record(app: Flask, event: str, data: dict[str, Any]) -> None:
 
 def _ticket_receiver(event: str):
     def receive(app: Flask, *, ticket: Any, **_: Any) -> None:
-        record(app, event, _ticket_schema.dump(ticket))
+        if not subscriptions(app).wanted(event):
+            return
+        row = OutboxEvent(event=event, occurred_at=utcnow(), data={})
+        db.session.add(row)
+        db.session.info[PENDING_FLAG] = True
+        db.session.info.setdefault(PENDING_DUMPS, []).append((row, ticket))
 
     return receive
+
+
+def _before_commit(session: Any) -> None:
+    pending = session.info.pop(PENDING_DUMPS, [])
+    if pending:
+        session.flush()  # the ticket's UPDATE (and its version check) first, so the data shows the result
+        for row, ticket in pending:
+            row.data = _ticket_schema.dump(ticket)
 
 
 def _model_receiver(app: Flask, *, data: dict[str, Any], **_: Any) -> None:
@@ -87,6 +104,7 @@ def _after_commit(session: Any) -> None:
 
 def _after_rollback(session: Any, previous_transaction: Any = None) -> None:
     session.info.pop(PENDING_FLAG, None)
+    session.info.pop(PENDING_DUMPS, None)
 
 
 def connect_outbox(app: Flask) -> None:
@@ -96,5 +114,6 @@ def connect_outbox(app: Flask) -> None:
         signal.connect(_ticket_receiver(event), sender=app, weak=False)
     model_promoted.connect(_model_receiver, sender=app, weak=False)
     if not sa.event.contains(db.session, "after_commit", _after_commit):
+        sa.event.listen(db.session, "before_commit", _before_commit)
         sa.event.listen(db.session, "after_commit", _after_commit)
         sa.event.listen(db.session, "after_soft_rollback", _after_rollback)
