@@ -57,11 +57,19 @@ def _wipe() -> None:
     db.session.commit()
 
 
+def _forget_model(app) -> None:
+    # A model an ML test trained (and a refresh it started) must not auto-triage a later test's tickets.
+    cache = app.extensions["ml_model"]
+    cache.wait_idle()
+    cache.loaded, cache.last_error = None, None
+
+
 @pytest.fixture(autouse=True)
 def _clean_db(app):
-    """Each test starts from empty tables and fresh rate-limit counters inside an app context."""
+    """Each test starts with empty tables, fresh rate limits and no loaded model, in an app context."""
     with app.app_context():
         app.extensions["throttling"].reset()
+        _forget_model(app)
         _wipe()
         yield
         db.session.rollback()

@@ -190,6 +190,7 @@ def downgrade():
         "ix_tickets_first_response_due_at",
     ):
         op.drop_index(name, table_name="tickets")
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("resolution_due_at")
-        batch.drop_column("first_response_due_at")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch rebuild would copy the generated
+    # search_vector column of 0007, which SQLite refuses to insert into.
+    op.drop_column("tickets", "resolution_due_at")
+    op.drop_column("tickets", "first_response_due_at")
