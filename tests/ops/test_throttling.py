@@ -88,8 +88,10 @@ def test_admin_login_is_throttled(app, admin, limits):
 
 
 def test_free_text_prediction_is_limited_per_user_with_ratelimit_headers(
-    client, agent, requester, auth, limits
+    app, client, agent, requester, auth, limits, monkeypatch
 ):
+    # A registered model no test trains: the worker finds no champion and answers 503 (the call still counts).
+    monkeypatch.setitem(app.config, "MODEL_NAME", "never-trained")
     body = {"title": "Charged twice", "description": "Two payments on my card."}
     headers = auth(agent)
     first = client.post("/api/ml/predict/", json=body, headers=headers)
