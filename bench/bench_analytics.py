@@ -172,11 +172,13 @@ def write_throughput(env: dict[str, str], rounds: int = 3, ops: int = 200) -> di
                         "priority": "HIGH",
                         "category": "bug",
                     }
-                    created.append(service.create_ticket(user=user, data=data))
+                    created.append(service.create_ticket(user=user, **data))
+                    db.session.commit()
                 rates[mode]["create"].append(ops / (time.perf_counter() - started))
                 started = time.perf_counter()
                 for ticket in created:
                     service.transition_ticket(user=user, ticket=ticket, status="RESOLVED")
+                    db.session.commit()
                 rates[mode]["transition"].append(ops / (time.perf_counter() - started))
     return {m: {k: statistics.median(v) for k, v in kinds.items()} for m, kinds in rates.items()}
 

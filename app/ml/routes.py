@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
+from app.extensions import db
 from app.idempotency.decorator import idempotent
 from app.jobs.schemas import JobSchema, JobsQuerySchema
 from app.ml import service
@@ -166,11 +167,10 @@ class TicketPredict(MethodView):
     @tickets_blp.response(200, PredictionSchema, headers=VERSION_HEADER_DOC)
     def post(self, data=None, ticket_id: int = 0):
         """Classify a ticket; a confident answer sets its category (source=model) (agent, admin)"""
-        return _with_version(
-            service.predict_ticket(
-                user=current_user(), ticket_id=ticket_id, overwrite=(data or {}).get("overwrite", False)
-            )
-        )
+        overwrite = (data or {}).get("overwrite", False)
+        prediction = service.predict_ticket(user=current_user(), ticket_id=ticket_id, overwrite=overwrite)
+        db.session.commit()
+        return _with_version(prediction)
 
 
 @tickets_blp.route("/<int:ticket_id>/category/confirm/")
@@ -181,6 +181,7 @@ class ConfirmCategory(MethodView):
     def post(self, ticket_id: int):
         """Confirm the category a model set: it becomes a human label and feedback (agent, admin)"""
         ticket = service.confirm_category(user=current_user(), ticket_id=ticket_id)
+        db.session.commit()
         return {
             "ticket_id": ticket.id,
             "category": ticket.category,

@@ -10,7 +10,6 @@ from flask import current_app
 from app import metrics
 from app.auth.models import User
 from app.errors import Conflict, NotFound, ServiceUnavailable
-from app.extensions import db
 from app.jobs import service as jobs
 from app.jobs.models import Job
 from app.ml import registry, tasks
@@ -21,7 +20,7 @@ from app.ml.serving import LoadedModel, model_cache
 from app.ml.signals import announce_promotion
 from app.ml.similarity import describe, similar_tickets
 from app.tickets import service as tickets
-from app.tickets.models import Ticket
+from app.tickets.models import CategorySource, Ticket
 from app.timeutil import utcnow
 
 
@@ -79,7 +78,7 @@ def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool,
     applied = not prediction.abstained and (ticket.category_source != "human" or overwrite)
     if applied and (ticket.category, ticket.category_source) != (prediction.category, "model"):
         tickets.set_category(
-            ticket=ticket, category=prediction.category, source="model", actor=None, commit=False
+            ticket=ticket, category=prediction.category, source=CategorySource.MODEL, actor=None
         )
     prediction.applied = applied
     record_prediction(ticket_id=ticket.id, prediction=prediction, source=source)
@@ -88,22 +87,23 @@ def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool,
 
 
 def predict_ticket(*, user: User, ticket_id: int, overwrite: bool) -> Prediction:
-    """Classify a ticket and, when confident, set its category (source=model); one transaction."""
+    """Classify a ticket and, when confident, set its category (source=model); the caller commits."""
     ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
     prediction = classify(
         model_cache(current_app).current(), title=ticket.title, description=ticket.description
     )
     apply_prediction(ticket, prediction, overwrite=overwrite, source="ml_predict")
-    db.session.commit()
     return prediction
 
 
 def confirm_category(*, user: User, ticket_id: int) -> Ticket:
-    """An agent confirms the category a model set: it becomes a human label (and feedback)."""
+    """An agent confirms the category a model set: it becomes a human label (and feedback); flushed."""
     ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
-    if ticket.category is None or ticket.category_source != "model":
+    if ticket.category is None or ticket.category_source != CategorySource.MODEL:
         raise Conflict(f"Ticket {ticket_id} has no category set by a model to confirm.")
-    return tickets.set_category(ticket=ticket, category=ticket.category, source="human", actor=user)
+    return tickets.set_category(
+        ticket=ticket, category=ticket.category, source=CategorySource.HUMAN, actor=user
+    )
 
 
 def _similar(user: User, text: str, *, exclude_id: int | None, top: int) -> list[dict[str, Any]]:

@@ -58,14 +58,10 @@ def _apply(op: tuple, users: dict, live: list[Ticket]) -> None:
     kind = op[0]
     if kind == "create":
         _, priority, category, status = op
-        data = {
-            "title": "t",
-            "description": "d",
-            "priority": priority,
-            "status": status,
-            "category": category,
-        }
-        live.append(tickets.create_ticket(user=users["agent"], data={k: v for k, v in data.items() if v}))
+        given = {"priority": priority, "status": status, "category": category}
+        fields = {key: value for key, value in given.items() if value}
+        live.append(tickets.create_ticket(user=users["agent"], title="t", description="d", **fields))
+        db.session.commit()
         return
     if not live:
         return
@@ -77,15 +73,16 @@ def _apply(op: tuple, users: dict, live: list[Ticket]) -> None:
         user = users["requester"] if by_requester else users["agent"]
         tickets.transition_ticket(user=user, ticket=ticket, status=target)
     elif kind == "category":
-        tickets.update_ticket(user=users["agent"], ticket=ticket, changes={"category": op[2]})
+        tickets.update_ticket(user=users["agent"], ticket=ticket, category=op[2])
     elif kind == "priority":
-        tickets.update_ticket(user=users["agent"], ticket=ticket, changes={"priority": op[2]})
+        tickets.update_ticket(user=users["agent"], ticket=ticket, priority=op[2])
     elif kind == "assign":
         new = None if ticket.assigned_to_id else users["agent"].id
         tickets.assign_ticket(user=users["agent"], ticket=ticket, assignee_id=new)
     else:
         tickets.delete_ticket(user=users["admin"], ticket=ticket)
         live.remove(ticket)
+    db.session.commit()
 
 
 def _wipe() -> None:
