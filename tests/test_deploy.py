@@ -103,8 +103,22 @@ def test_env_and_secrets_are_not_committed():
     assert not [f for f in tracked if f.startswith(("mlruns/", "instance/")) and not f.endswith(".gitkeep")]
 
 
+def _serve(env: dict[str, str], port: int) -> tuple[requests.Response, str]:
+    """Run ./boot.sh until it is ready; return the readiness answer and everything it printed."""
+    proc = subprocess.Popen(
+        ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
+        unauthenticated = requests.get(f"http://127.0.0.1:{port}/api/tickets/", timeout=5)
+        assert unauthenticated.status_code == 401 and unauthenticated.json()["code"] == 401
+    finally:
+        output = _stop(proc)
+    return ready, output
+
+
 @pytest.mark.slow
-def test_boot_sh_migrates_a_fresh_postgres_and_serves(app, tmp_path):
+def test_boot_sh_migrates_once_then_serves_with_or_without_migrating(app, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
@@ -118,50 +132,19 @@ def test_boot_sh_migrates_a_fresh_postgres_and_serves(app, tmp_path):
             WEB_CONCURRENCY="1",
             MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
             GUNICORN_CMD_ARGS="--no-control-socket",
+            GUNICORN_GRACEFUL_TIMEOUT="3",
         )
-        proc = subprocess.Popen(
-            ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        try:
-            ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
-            assert ready.json()["components"]["database"]["status"] == "ok"
-            r = requests.get(f"http://127.0.0.1:{port}/api/tickets/", timeout=5)
-            assert r.status_code == 401 and r.json()["code"] == 401
-        finally:
-            _stop(proc)
+        ready, output = _serve(env, port)  # the default: migrate a fresh database, then serve
+        assert "Running upgrade" in output
+        assert ready.json()["components"]["database"]["status"] == "ok"
+        migrated = run(["./boot.sh", "migrate"], env)  # compose's one-off migrate service, run again
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        assert "Running upgrade" not in migrated.stderr
         check = run(["flask", "db", "check"], env)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "No new upgrade operations detected" in check.stdout + check.stderr
-
-
-@pytest.mark.slow
-def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app, tmp_path):
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("postgresql"):
-        pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
-    port = free_port()
-    with scratch_postgres(url) as db_url:
-        env = command_env(
-            DATABASE_URL=db_url,
-            APP_ENV="production",
-            SECRET_KEY="x" * 64,
-            BIND=f"127.0.0.1:{port}",
-            WEB_CONCURRENCY="1",
-            MIGRATE_ON_START="false",
-            MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
-            GUNICORN_CMD_ARGS="--no-control-socket",
-        )
-        migrated = run(["./boot.sh", "migrate"], env)
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        assert "Running upgrade" in migrated.stderr
-        proc = subprocess.Popen(
-            ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        try:
-            wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
-        finally:
-            output = _stop(proc)
-        assert "Running upgrade" not in output and "Context impl" not in output
+        _, output = _serve({**env, "MIGRATE_ON_START": "false"}, port)
+        assert "Context impl" not in output
 
 
 def _stop(proc: subprocess.Popen) -> str:
