@@ -8,7 +8,6 @@ import os
 os.environ["HUEY_IMMEDIATE"] = "true"
 
 import pytest
-import sqlalchemy as sa
 
 from app import create_app
 from app.auth import service as auth_service
@@ -48,12 +47,9 @@ def app():
 
 
 def _wipe() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(sa.text(f"DELETE FROM {name}"))
+    # DELETE, children first: ~20 ms for a test's few rows, where TRUNCATE of every table costs ~0.4 s.
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     db.session.commit()
 
 
