@@ -9,7 +9,7 @@ from flask import current_app
 
 from app import metrics
 from app.auth.models import User
-from app.errors import Conflict, NotFound, ServiceUnavailable
+from app.errors import Conflict, NotFound
 from app.jobs import service as jobs
 from app.jobs.models import Job
 from app.ml import registry, tasks
@@ -123,11 +123,8 @@ def similar_to_text(*, user: User, title: str, description: str, top: int) -> li
 
 
 def _registry_call(action: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        with registry.guard(action):
-            return fn(*args, **kwargs)
-    except registry.RegistryUnavailable as exc:
-        raise ServiceUnavailable(str(exc)) from exc
+    with registry.guard(action):
+        return fn(*args, **kwargs)
 
 
 def promote(*, version: str) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.admin.conftest import csrf_token, login
 from tests.factories import PASSWORD
+from tests.helpers.forms import csrf_token, login
 
 ADMIN_PAGES = [
     "/admin/",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.admin.conftest import post_form
+from tests.helpers.forms import post_form
 
 
 def _delete_via_api(client, ticket_id: int, headers: dict[str, str]):

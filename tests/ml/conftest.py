@@ -69,11 +69,11 @@ def fresh_registry(app) -> str:
 def trained_model(app, mlflow_store) -> tuple[str, LoadedModel]:
     """Train once per module on the clear-cut corpus; returns (model name, loaded champion)."""
     from app.ml.tasks import train_and_index
-    from tests.conftest import _wipe
+    from tests.helpers.database import wipe
 
     with app.app_context():
         name = _fresh_names(app)
-        _wipe()  # module fixtures run before the per-test wipe: the previous test's rows may still be there
+        wipe()  # module fixtures run before the per-test wipe: the previous test's rows may still be there
         add_corpus(per_category=16)
         train_and_index(force=False, trigger="test", user=None)
         cache = model_cache(app)

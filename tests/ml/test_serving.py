@@ -162,7 +162,7 @@ def test_readiness_reports_a_stale_model_but_stays_ready(app, client, serving):
 
 
 def test_admin_dashboard_shows_the_production_model(client, admin, serving):
-    from tests.admin.conftest import login
+    from tests.helpers.forms import login
 
     login(client, "admin")
     page = client.get("/admin/").get_data(as_text=True)

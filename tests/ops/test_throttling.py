@@ -12,9 +12,9 @@ from app import config as app_config
 from app import create_app
 from app.auth.models import User
 from app.extensions import db
-from tests.admin.conftest import csrf_token
 from tests.auth.test_auth import basic
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers.forms import csrf_token
 
 WRONG = "not the password at all"
 REDIS_URL = "redis://127.0.0.1:6379/2"
