@@ -36,9 +36,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="session")
-def app():
-    """One app and schema for the session (tests may create_all; production uses migrations)."""
-    app = create_app(TestConfig())
+def app(tmp_path_factory):
+    """One app and schema for the session (tests may create_all; production uses migrations).
+
+    Its MLflow store and similarity index folder are throwaway folders, never the repository's mlruns/.
+    """
+    ml = tmp_path_factory.mktemp("mlflow")
+    app = create_app(
+        TestConfig(
+            MLFLOW_TRACKING_URI=f"sqlite:///{ml / 'mlflow.db'}",
+            MLFLOW_ARTIFACT_ROOT=str(ml / "artifacts"),
+            SIMILARITY_INDEX_DIR=str(ml / "similarity"),
+        )
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
