@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app import commit_hooks
 from app.analytics.facts import Fact, ticket_facts
 from app.analytics.rollups import apply_delta
 from app.extensions import db
@@ -51,10 +51,6 @@ def _apply_pending(session: Session) -> None:
     apply_delta(added=added, removed=removed)
 
 
-def _discard(session: Session, *_: Any) -> None:
-    session.info.pop(PENDING, None)
-
-
 def init_app(app: Flask) -> None:
     """Subscribe to this app's ticket signals and apply deltas at commit."""
     for signal, receiver in (
@@ -63,6 +59,4 @@ def init_app(app: Flask) -> None:
         (ticket_deleting, _deleting),
     ):
         signal.connect(receiver, sender=app, weak=False)
-    if not sa.event.contains(db.session, "before_commit", _apply_pending):
-        sa.event.listen(db.session, "before_commit", _apply_pending)
-        sa.event.listen(db.session, "after_rollback", _discard)
+    commit_hooks.before_commit(order=commit_hooks.ROLLUPS, keys=(PENDING,), run=_apply_pending)
