@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.sla.models import DEFAULT_TARGETS, SlaTarget
@@ -34,7 +34,7 @@ def list_targets() -> list[dict[str, Any]]:
 
 def set_target(*, user: User, priority: str, first_response_hours: float, resolution_hours: float) -> dict:
     """Change one priority's targets (admins); later tickets get them, existing ones keep theirs."""
-    if user.role != "admin":
+    if user.role != Role.ADMIN:
         raise Forbidden("Only admins can change SLA targets.")
     if priority not in PRIORITIES:
         raise ValidationFailed("Unknown priority.", errors={"priority": [f"One of {', '.join(PRIORITIES)}."]})
