@@ -13,6 +13,7 @@ ADMIN_PAGES = [
     "/admin/",
     "/admin/ticket/",
     "/admin/ticket_event/",
+    "/admin/deletion/",
     "/admin/user/",
     "/admin/api_token/",
     "/admin/user/new/",
