@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
+from app.error_docs import errors
 from app.extensions import db
 from app.idempotency.decorator import idempotent
 from app.pagination import PAGINATION_HEADERS, pagination_headers
@@ -81,6 +82,7 @@ class Tickets(MethodView):
     @idempotent
     @blp.arguments(TicketCreateSchema)
     @blp.response(201, TicketSchema)
+    @errors(403)
     def post(self, data):
         """Create a ticket"""
         ticket = service.create_ticket(user=current_user(), **data)
@@ -101,6 +103,7 @@ class TicketById(MethodView):
     @blp.etag
     @blp.arguments(TicketUpdateSchema)
     @blp.response(200, TicketSchema)
+    @errors(403)
     def put(self, data, ticket_id):
         """Replace a ticket's editable fields (requires If-Match)"""
         return _saved(service.update_ticket(user=current_user(), ticket=_load_checked(ticket_id), **data))
@@ -108,12 +111,14 @@ class TicketById(MethodView):
     @blp.etag
     @blp.arguments(TicketPatchSchema(partial=True))
     @blp.response(200, TicketSchema)
+    @errors(403)
     def patch(self, data, ticket_id):
         """Update some of a ticket's editable fields (requires If-Match)"""
         return _saved(service.update_ticket(user=current_user(), ticket=_load_checked(ticket_id), **data))
 
     @blp.etag
     @blp.response(204)
+    @errors(403)
     def delete(self, ticket_id):
         """Delete a ticket (admin; requires If-Match)"""
         service.delete_ticket(user=current_user(), ticket=_load_checked(ticket_id))
@@ -127,6 +132,7 @@ class TicketAssign(MethodView):
     @blp.etag
     @blp.arguments(AssignSchema)
     @blp.response(200, TicketSchema)
+    @errors(403)
     def post(self, data, ticket_id):
         """Assign a ticket to an agent or admin, or unassign it"""
         ticket = _load_checked(ticket_id)
@@ -142,6 +148,7 @@ class TicketTransition(MethodView):
     @blp.etag
     @blp.arguments(TransitionSchema)
     @blp.response(200, TicketSchema)
+    @errors(403, 409)
     def post(self, data, ticket_id):
         """Move a ticket to another status, following the workflow"""
         ticket = _load_checked(ticket_id)
