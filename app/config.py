@@ -51,8 +51,10 @@ class Settings:
 
     def __init__(self, env: Env) -> None:
         self.env = env
+        self.names: list[str] = []  # every setting read, for the documentation checks
 
     def _read(self, parse: Callable[[str], T], name: str, default: T) -> T:
+        self.names.append(name)
         try:
             if not self.env.str(name, "").strip():
                 return default
@@ -78,6 +80,7 @@ class Config:
 
     def __init__(self, env: Env | None = None) -> None:
         s = Settings(env or Env())
+        self.setting_names = s.names  # filled as the settings below are read (not an app setting: lowercase)
         self.APP_ENV = s.text("APP_ENV", "development")
         self.SECRET_KEY = s.text("SECRET_KEY", DEV_SECRET_KEY)
         default_db = f"sqlite:///{ROOT / 'instance' / 'tickets.db'}"

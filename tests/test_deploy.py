@@ -10,12 +10,11 @@ import pytest
 import requests
 import yaml
 
+from app.config import Config, IsolatedEnv
 from tests.helpers import ROOT, command_env, free_port, run, scratch_postgres, wait_for
 
 BOOT_SECONDS = 150  # migrations, then gunicorn's MLflow store check, then a worker importing the app
-CONFIG_NAMES = set(
-    re.findall(r'\bs\.(?:text|integer|number|flag)\("([A-Z0-9_]+)"', (ROOT / "app/config.py").read_text())
-)
+CONFIG_NAMES = set(Config(IsolatedEnv()).setting_names)
 
 
 def _example_names() -> set[str]:
