@@ -73,6 +73,17 @@ def test_compose_runs_a_jobs_worker_on_the_redis_queue():
     assert set(worker["environment"]) <= CONFIG_NAMES | {"MLFLOW_DISABLE_TELEMETRY", "REDIS_URL"}
 
 
+def test_web_and_worker_share_the_similarity_index_folder():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    # The default SIMILARITY_INDEX_DIR is instance/similarity under the code, which the image puts in /srv.
+    default = Config(IsolatedEnv()).SIMILARITY_INDEX_DIR
+    assert default == str(ROOT / "instance" / "similarity")
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "WORKDIR /srv" in dockerfile and "mkdir -p instance/similarity" in dockerfile
+    for name in ("web", "worker"):
+        assert "similarity:/srv/instance/similarity" in services[name]["volumes"], name
+
+
 def test_dockerfile_runs_boot_sh_as_non_root():
     text = (ROOT / "Dockerfile").read_text()
     assert text.startswith("#") and "FROM python:3.11-slim" in text
