@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit.service import record_deletion, row_snapshot
 from app.auth.models import STAFF_ROLES, User
 from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from app.extensions import db
+from app.extensions import commit_keeping_state, db
 from app.tickets.milestones import note_event
 from app.tickets.models import Category, CategorySource, Status, Ticket, TicketEvent
 from app.tickets.query import visible_to
@@ -110,7 +110,7 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
         _record(ticket, user, "assignment", None, assignee.id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     ticket_created.send(app, ticket=ticket, actor=user)
-    db.session.commit()
+    commit_keeping_state()
     return ticket
 
 
@@ -123,7 +123,7 @@ def _finish(commit: bool) -> None:
     # commit=False lets a caller (the admin form) group several changes into one transaction.
     try:
         if commit:
-            db.session.commit()
+            commit_keeping_state()
         else:
             db.session.flush()
     except StaleDataError as exc:  # the UPDATE ... WHERE version = :read matched no row
