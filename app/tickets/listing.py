@@ -14,6 +14,7 @@ from app.extensions import db, is_postgresql
 from app.pagination import Page, check_offset, decode_cursor, encode_cursor, query_fingerprint
 from app.tickets.models import Ticket
 from app.tickets.query import TicketFilters, after_key, filtered_query, sort_key, visible_to
+from app.tickets.search import estimated_matches
 from app.timeutil import utcnow
 
 # Below this many rows an exact count is as cheap as reading the planner's estimate.
@@ -39,6 +40,14 @@ def _total(query: sa.Select, *, user: User, filters: TicketFilters, count: bool)
     return db.session.scalar(sa.select(sa.func.count()).select_from(subquery)) or 0, False
 
 
+def _few_matches(filters: TicketFilters) -> bool:
+    """Whether q= is expected to match few enough tickets to read them all and sort (PostgreSQL)."""
+    if not filters.q or not is_postgresql():
+        return False
+    expected = estimated_matches(q=filters.q, lang=filters.lang)
+    return expected <= current_app.config["SEARCH_FEW_MATCHES"]
+
+
 def _settled(filters: TicketFilters) -> TicketFilters:
     """An export leaves out the last seconds, whose transactions may not have committed yet."""
     if filters.updated_after is None:
@@ -62,7 +71,13 @@ def list_tickets(
 ) -> Page:
     """One page of the tickets the user may see: an offset page, or a cursor page when cursor is not None."""
     filters = _settled(filters)
-    query = filtered_query(visible_to(user), filters, user=user, dialect=db.engine.dialect.name)
+    query = filtered_query(
+        visible_to(user),
+        filters,
+        user=user,
+        dialect=db.engine.dialect.name,
+        few_matches=_few_matches(filters),
+    )
     total, estimated = _total(query, user=user, filters=filters, count=count)
     if cursor is None:
         number = page or 1

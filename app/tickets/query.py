@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.models import STAFF_ROLES, User
 from app.tickets.models import PRIORITIES, Ticket
+from app.tickets.search import text_query
 from app.timeutil import as_utc
 
 ORDERINGS = ("created_at", "updated_at", "priority", "status", "id")
@@ -68,15 +69,22 @@ def user_filter(
     return column == int(value)
 
 
-def _text_match(q: str, lang: str, dialect: str) -> sa.ColumnElement[bool]:
+def _text_match(q: str, lang: str, dialect: str, few_matches: bool) -> sa.ColumnElement[bool]:
     if dialect == "postgresql":
-        query = sa.func.websearch_to_tsquery(sa.cast(lang, sa.dialects.postgresql.REGCONFIG), q)
-        return Ticket.search_vector.bool_op("@@")(query)
+        match = Ticket.search_vector.bool_op("@@")(text_query(q, lang))
+        if not few_matches:
+            return match
+        # Read the few matches from the GIN index once (a fence the planner cannot push the ordering into),
+        # rather than walk the ordering's index testing each row's tsvector until a page is found.
+        matches = sa.select(Ticket.id).where(match).cte("text_matches").prefix_with("MATERIALIZED")
+        return Ticket.id.in_(sa.select(matches.c.id))
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return sa.or_(Ticket.title.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\"))
 
 
-def _conditions(f: TicketFilters, user: User, dialect: str) -> list[sa.ColumnElement[bool]]:
+def _conditions(
+    f: TicketFilters, user: User, dialect: str, few_matches: bool
+) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
     if f.status:
         conditions.append(Ticket.status.in_(f.status))
@@ -91,7 +99,7 @@ def _conditions(f: TicketFilters, user: User, dialect: str) -> list[sa.ColumnEle
     if f.created_by:
         conditions.append(user_filter(Ticket.created_by_id, f.created_by, user))
     if f.q:
-        conditions.append(_text_match(f.q, f.lang, dialect))
+        conditions.append(_text_match(f.q, f.lang, dialect, few_matches))
     bounds = (
         (f.created_after, Ticket.created_at.__ge__),
         (f.created_before, Ticket.created_at.__lt__),
@@ -110,9 +118,11 @@ def _order(ordering: str) -> list[sa.ColumnElement]:
     return [primary] if column is Ticket.id else [primary, tiebreak]
 
 
-def filtered_query(query: sa.Select, f: TicketFilters, *, user: User, dialect: str = "") -> sa.Select:
-    """Apply the filters and ordering to a select of tickets."""
-    return query.where(*_conditions(f, user, dialect)).order_by(*_order(f.ordering))
+def filtered_query(
+    query: sa.Select, f: TicketFilters, *, user: User, dialect: str = "", few_matches: bool = False
+) -> sa.Select:
+    """Apply the filters and ordering to a select of tickets (few_matches: q= is selective, see listing)."""
+    return query.where(*_conditions(f, user, dialect, few_matches)).order_by(*_order(f.ordering))
 
 
 def sort_key(ticket: Ticket, ordering: str) -> Any:
