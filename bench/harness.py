@@ -108,7 +108,11 @@ def gunicorn(
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker still busy (a model load): the figures are taken already
+            proc.kill()
+            proc.wait(timeout=30)
         if log is not None:
             out.close()
 
