@@ -44,6 +44,7 @@ SEARCHES = {
     "list q= one common word": {"q": "invoice"},
     "list q= two words": {"q": "refund charged"},
     "list q= rarer word": {"q": "mastercard"},
+    "list q= two words rarely together": {"q": "password invoice"},
     "list q= one common word, lang=italian": {"q": "invoice", "lang": "italian"},
     "list q= two words, lang=italian": {"q": "refund charged", "lang": "italian"},
     "list q= Italian words, lang=italian": {"q": "fattura addebitata", "lang": "italian"},
