@@ -104,7 +104,6 @@ class Config:
         self.ARGON2_TIME_COST = s.integer("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = s.integer("ARGON2_MEMORY_COST", 65536)
         self.SEARCH_LANGUAGE = s.text("SEARCH_LANGUAGE", "english")
-        self.SEARCH_FEW_MATCHES = s.integer("SEARCH_FEW_MATCHES", 2000)
         self.SEARCH_WALK_ROWS = s.integer("SEARCH_WALK_ROWS", 10_000)
         self.EXPORT_SETTLE_SECONDS = s.number("EXPORT_SETTLE_SECONDS", 2.0)
         self.WEBHOOK_ALLOW_PRIVATE = s.flag("WEBHOOK_ALLOW_PRIVATE", False)

@@ -42,18 +42,20 @@ def _total(query: sa.Select, *, user: User, filters: TicketFilters, count: bool)
 
 
 def _text_plan(filters: TicketFilters, wanted: int) -> TextPlan:
-    """How q= should find a page's matches, from the planner's estimate of how many tickets match.
+    """How q= should find a page's matches, from the planner's estimate of the share of tickets that match.
 
-    Few: read them all from the GIN index and sort. Many: walk the list's ordering, which finds a page of
-    common words within a few hundred rows, but at most SEARCH_WALK_ROWS rows of it (the estimate can be far
-    too high for words that rarely go together, and an unbounded walk then reads the whole table).
+    Walking the list's ordering finds `wanted` matches in about wanted / share rows: a few hundred for common
+    words. When that is more than SEARCH_WALK_ROWS, the matches are few: read them all from the GIN index and
+    sort. The walk itself stops after SEARCH_WALK_ROWS rows (the estimate can be far too high for words that
+    rarely go together, and an unbounded walk then reads the whole table); see _rows for what follows.
     """
     if not filters.q or not is_postgresql():
         return TextPlan()
-    config = current_app.config
-    if estimated_matches(q=filters.q, lang=filters.lang) <= config["SEARCH_FEW_MATCHES"]:
+    window = current_app.config["SEARCH_WALK_ROWS"]
+    matching, every = estimated_matches(q=filters.q, lang=filters.lang)
+    if matching * window <= every * wanted:
         return TextPlan("gin")
-    return TextPlan("walk", window=config["SEARCH_WALK_ROWS"], wanted=wanted)
+    return TextPlan("walk", window=window, wanted=wanted)
 
 
 def _rows(

@@ -51,14 +51,16 @@ def text_query(q: str, lang: str) -> sa.ColumnElement[Any]:
     return sa.func.websearch_to_tsquery(sa.cast(lang, postgresql.REGCONFIG), q)
 
 
-def estimated_matches(*, q: str, lang: str) -> float:
-    """The planner's estimate of how many tickets match q (from the tsvector statistics; no rows read)."""
+def estimated_matches(*, q: str, lang: str) -> tuple[float, float]:
+    """(tickets matching q, all tickets) as the planner estimates them: statistics only, no rows read."""
     plan = db.session.scalar(
         sa.text(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM tickets "
-            "WHERE search_vector @@ websearch_to_tsquery(CAST(:lang AS regconfig), :q)"
+            "WHERE search_vector @@ websearch_to_tsquery(CAST(:lang AS regconfig), :q) "
+            "UNION ALL SELECT 1 FROM tickets"
         ),
         {"lang": lang, "q": q},
     )
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return float(plan[0]["Plan"]["Plan Rows"])
+    matching, every = (float(child["Plan Rows"]) for child in plan[0]["Plan"]["Plans"])
+    return matching, every

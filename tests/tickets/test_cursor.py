@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app.extensions import db
+from app.tickets import listing
 from app.tickets.models import PRIORITIES, STATUSES
 from app.tickets.query import ORDERINGS
 
@@ -177,14 +178,19 @@ def test_search_cursor_pages_and_bad_language(client, agent, auth, texts):
 
 
 @pytest.mark.parametrize(
-    ("few", "walk_rows"),
-    [(10**9, 10_000), (-1, 10_000), (-1, 2)],
+    ("walk_rows", "believed"),
+    [(0, None), (10**9, None), (2, (1e6, 1.0))],
     ids=["all matches from the index", "walk the ordering", "walk too short, then the index"],
 )
 def test_every_search_plan_gives_the_same_pages(
-    app, client, agent, requester, auth, make_ticket, few, walk_rows
+    app, client, agent, requester, auth, make_ticket, monkeypatch, walk_rows, believed
 ):
-    app.config.update(SEARCH_FEW_MATCHES=few, SEARCH_WALK_ROWS=walk_rows)
+    app.config.update(SEARCH_WALK_ROWS=walk_rows)
+    if believed is not None:  # the planner believes every ticket matches: the 2-row walk first, which fails
+        monkeypatch.setattr(listing, "estimated_matches", lambda **_: believed)
+    plans: list[str] = []
+    chosen = listing._text_plan
+    monkeypatch.setattr(listing, "_text_plan", lambda *a: plans.append(chosen(*a).kind) or chosen(*a))
     try:
         made = [
             make_ticket(
@@ -210,5 +216,6 @@ def test_every_search_plan_gives_the_same_pages(
                 t.id for t in newest if t.title.startswith("Invoice") and t.description.startswith("Charged")
             ]
             assert _walk(client, h, "q=invoice charged", page_size=3)[0] == both
+            assert set(plans) == {"gin" if walk_rows == 0 else "walk"}
     finally:
-        app.config.update(SEARCH_FEW_MATCHES=2000, SEARCH_WALK_ROWS=10_000)
+        app.config.update(SEARCH_WALK_ROWS=10_000)
