@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
 from app.error_docs import errors
-from app.extensions import db
+from app.extensions import commit_keeping_state
 from app.idempotency.decorator import idempotent
 from app.jobs.schemas import JobSchema, JobsQuerySchema
 from app.ml import service
@@ -176,7 +176,7 @@ class TicketPredict(MethodView):
         """Classify a ticket; a confident answer sets its category (source=model) (agent, admin)"""
         overwrite = (data or {}).get("overwrite", False)
         prediction = service.predict_ticket(user=current_user(), ticket_id=ticket_id, overwrite=overwrite)
-        db.session.commit()
+        commit_keeping_state()
         return _with_version(prediction)
 
 
@@ -189,7 +189,7 @@ class ConfirmCategory(MethodView):
     def post(self, ticket_id: int):
         """Confirm the category a model set: it becomes a human label and feedback (agent, admin)"""
         ticket = service.confirm_category(user=current_user(), ticket_id=ticket_id)
-        db.session.commit()
+        commit_keeping_state()
         return {
             "ticket_id": ticket.id,
             "category": ticket.category,

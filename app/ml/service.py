@@ -13,7 +13,7 @@ from app.errors import Conflict, NotFound
 from app.jobs import service as jobs
 from app.jobs.models import Job
 from app.ml import registry, tasks
-from app.ml.pipeline import explain, predict_proba_texts, text_frame, ticket_text
+from app.ml.pipeline import explain_features, text_features, text_frame, ticket_text, vectorize
 from app.ml.predictions import live_performance, record_prediction
 from app.ml.quality_tasks import after_promotion
 from app.ml.serving import LoadedModel, model_cache
@@ -43,14 +43,22 @@ def _threshold(model: LoadedModel, category: str) -> float:
     return max(float(thresholds.get(category, 0.0)), current_app.config["ML_MIN_CONFIDENCE"])
 
 
-def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
-    """The model's category for a text, the terms behind it; abstains below the class's threshold."""
+def _probabilities(model: LoadedModel, text: str) -> tuple[Any, Any]:
+    """(features, probabilities) of one text; features is None when only the whole pipeline can read it."""
+    features = text_features(model.pipeline, [text])
+    if features is None:
+        return None, model.pipeline.predict_proba(text_frame([text]))[0]
+    return features, model.pipeline.named_steps["clf"].predict_proba(features)[0]
+
+
+def classify(model: LoadedModel, *, title: str, description: str, explained: bool = True) -> Prediction:
+    """The model's category for a text (and, if explained, the terms behind it); abstains below threshold."""
     text = ticket_text(title, description)
-    probabilities = predict_proba_texts(model.pipeline, [text])[0]
+    features, probabilities = _probabilities(model, text)
     ranked = dict(sorted(zip(model.classes, map(float, probabilities), strict=True), key=lambda kv: -kv[1]))
     category, confidence = next(iter(ranked.items()))
     threshold = _threshold(model, category)
-    return Prediction(
+    prediction = Prediction(
         category=category,
         confidence=confidence,
         probabilities=ranked,
@@ -58,8 +66,11 @@ def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
         model_name=model.name,
         model_version=model.version,
         threshold=threshold,
-        explanation=explain(model.pipeline, text_frame([text]), category),
     )
+    if explained:  # only the predict endpoints return it; the features are reused, not recomputed
+        features = features if features is not None else vectorize(model.pipeline, text_frame([text]))
+        prediction.explanation = explain_features(model.pipeline, features, category)
+    return prediction
 
 
 def predict_text(*, title: str, description: str) -> Prediction:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
 from app.error_docs import errors
-from app.extensions import db
+from app.extensions import commit_keeping_state, db
 from app.idempotency.decorator import idempotent
 from app.pagination import PAGINATION_HEADERS, pagination_headers
 from app.tickets import listing, service
@@ -61,7 +61,7 @@ def _tagged(ticket: Ticket) -> Ticket:
 
 def _saved(ticket: Ticket) -> Ticket:
     """Commit the request's one transaction, then tag the answer with the new version."""
-    db.session.commit()
+    commit_keeping_state()
     return _tagged(ticket)
 
 
@@ -86,7 +86,7 @@ class Tickets(MethodView):
     def post(self, data):
         """Create a ticket"""
         ticket = service.create_ticket(user=current_user(), **data)
-        db.session.commit()
+        commit_keeping_state()
         return ticket, {"Location": url_for("tickets.TicketById", ticket_id=ticket.id)}
 
 
