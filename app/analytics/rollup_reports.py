@@ -9,8 +9,9 @@ from typing import Any
 
 from app.analytics.breakdown import CATEGORY_KEYS, breakdown
 from app.analytics.filters import AnalyticsFilters
-from app.analytics.reading import Totals, count_totals, histograms
-from app.analytics.sketch import percentiles
+from app.analytics.histograms import percentiles_by_dimension
+from app.analytics.reading import Totals, count_totals
+from app.analytics.sketch import PERCENTILES
 from app.analytics.window import Window, period_start, periods
 from app.auth.models import User
 from app.tickets.models import PRIORITIES
@@ -20,23 +21,21 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def _merge(cells: dict[tuple, Any], keep: Callable[[tuple], bool], empty: Callable[[], Any]) -> Any:
-    merged = empty()
+def _merge(cells: dict[tuple, Totals], keep: Callable[[tuple], bool]) -> Totals:
+    merged = Totals()
     for key, value in cells.items():
-        if keep(key) and isinstance(merged, Counter):
-            merged.update(value)
-        elif keep(key):
+        if keep(key):
             merged.add(value)
     return merged
 
 
-def _dimensions(cells: dict[tuple, Any], empty: Callable[[], Any]) -> Iterable[tuple[str, str | None, Any]]:
+def _dimensions(cells: dict[tuple, Totals]) -> Iterable[tuple[str, str | None, Totals]]:
     """('all', None, merged), ('category', c, merged) for each c, ('priority', p, merged) for each p."""
-    yield "all", None, _merge(cells, lambda k: True, empty)
+    yield "all", None, _merge(cells, lambda k: True)
     for category in CATEGORY_KEYS:
-        yield "category", category, _merge(cells, _matches(0, category or "none"), empty)
+        yield "category", category, _merge(cells, _matches(0, category or "none"))
     for priority in PRIORITIES:
-        yield "priority", priority, _merge(cells, _matches(1, priority), empty)
+        yield "priority", priority, _merge(cells, _matches(1, priority))
 
 
 def _matches(position: int, value: str) -> Callable[[tuple], bool]:
@@ -48,17 +47,16 @@ def _duration_figures(
 ) -> dict[tuple, dict]:
     """{(dim, key): {count, timed, mean, median, p90}} for a timed measure."""
     totals = count_totals(measure, window, filters, user=user)
-    hists = histograms(measure, window, filters, user=user)
+    quantiles = percentiles_by_dimension(measure, window, filters, user=user)
     figures: dict[tuple, dict] = {}
-    merged_hists = {(d, k): h for d, k, h in _dimensions(hists, Counter)}
-    for dim, key, total in _dimensions(totals, Totals):
+    for dim, key, total in _dimensions(totals):
         mean = total.sum_us / total.timed / 1e6 if total.timed else None
-        quantiles = percentiles(merged_hists[(dim, key)])
+        found = quantiles.get((dim, key if dim != "category" else key or "none"), {})
         figures[(dim, key)] = {
             "count": total.tickets,
             "timed": total.timed,
             "mean": _round(mean),
-            **{name: _round(v) for name, v in quantiles.items()},
+            **{name: _round(found.get(name)) for name in PERCENTILES},
         }
     return figures
 
@@ -138,8 +136,7 @@ def _reopen_rate(total: Totals) -> dict[str, Any]:
 def reopens(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Tickets first resolved in the window, and how many were reopened after that."""
     merged = {
-        (d, k): t
-        for d, k, t in _dimensions(count_totals("first_resolved", window, filters, user=user), Totals)
+        (d, k): t for d, k, t in _dimensions(count_totals("first_resolved", window, filters, user=user))
     }
     return {
         "from": window.start,
@@ -163,8 +160,7 @@ def compliance(total: Totals) -> dict[str, Any]:
 def sla(cells_by_target: dict[str, dict[tuple, Totals]]) -> dict[str, Any]:
     """The SLA report from per-(category, priority) totals of response_due and resolution_due."""
     merged = {
-        target: {(d, k): t for d, k, t in _dimensions(cells, Totals)}
-        for target, cells in cells_by_target.items()
+        target: {(d, k): t for d, k, t in _dimensions(cells)} for target, cells in cells_by_target.items()
     }
 
     def entry(dim: str, key: str | None) -> dict[str, Any]:
