@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from app.analytics.dialect import seconds_between
 from app.tickets.milestones import response_settled_at, tickets
-from app.tickets.models import Ticket
+from app.tickets.models import OPEN_STATUSES, Ticket
 from app.timeutil import as_utc
 
 TIMED = ("created", "resolved")  # measures with a duration histogram
@@ -57,6 +57,25 @@ def ticket_facts(t: Ticket) -> tuple[Fact, ...]:
 
 
 @dataclass(frozen=True)
+class OpenTicket:
+    """An open ticket's place in the backlog rollup."""
+
+    day: date
+    status: str
+    category: str
+    priority: str
+    assignee_id: int  # 0 when unassigned
+
+
+def ticket_rows(t: Ticket) -> tuple[Fact | OpenTicket, ...]:
+    """Everything one ticket contributes to the rollups: its facts, and its backlog entry while open."""
+    if t.status not in OPEN_STATUSES:
+        return ticket_facts(t)
+    key = (t.category or "none", t.priority, t.assigned_to_id or 0)
+    return (*ticket_facts(t), OpenTicket(as_utc(t.created_at).date(), t.status, *key))
+
+
+@dataclass(frozen=True)
 class MeasureSql:
     """A measure over the tickets table: its instant, duration in seconds (or None) and flag (or None)."""
 
@@ -85,3 +104,7 @@ def category_key() -> sa.ColumnElement:
     """The rollups' category key of a ticket row."""
     # As a plain string: the column's enum type would refuse to read back the "none" key.
     return sa.func.coalesce(sa.type_coerce(tickets.c.category, sa.String), "none")
+
+
+def micros_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.cast(sa.func.round(seconds * 1_000_000), sa.BigInteger)

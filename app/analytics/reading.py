@@ -16,10 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.analytics.dialect import as_date, period_key
-from app.analytics.facts import category_key, measure_sql
+from app.analytics.facts import category_key, measure_sql, micros_sql
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
 from app.analytics.models import RollupCount
-from app.analytics.rollups import micros_sql
 from app.analytics.window import Window
 from app.auth.models import User
 from app.extensions import db

@@ -9,21 +9,27 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.analytics.backlog import rebuild_open
 from app.analytics.dialect import period_key
-from app.analytics.facts import TIMED, Fact, MeasureSql, category_key, measure_sql
-from app.analytics.models import MEASURES, RollupBucket, RollupCount
+from app.analytics.facts import TIMED, Fact, MeasureSql, OpenTicket, category_key, measure_sql, micros_sql
+from app.analytics.models import MEASURES, RollupBucket, RollupCount, RollupOpen
 from app.analytics.sketch import bucket_of, bucket_sql
 from app.extensions import db, is_postgresql
 from app.tickets.milestones import tickets
 
 COUNT_SUMS = ("tickets", "timed", "sum_us", "flagged")
+Row = Fact | OpenTicket
 
 
-def _count_deltas(added: Iterable[Fact], removed: Iterable[Fact]) -> tuple[dict, Counter]:
+def _count_deltas(added: Iterable[Row], removed: Iterable[Row]) -> tuple[dict, Counter, Counter]:
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     buckets: Counter[tuple] = Counter()
+    opened: Counter[tuple] = Counter()
     for sign, facts in ((1, added), (-1, removed)):
         for f in facts:
+            if isinstance(f, OpenTicket):
+                opened[(f.day, f.status, f.category, f.priority, f.assignee_id)] += sign
+                continue
             day = f.at.date()
             row = counts[(f.measure, day, f.category, f.priority)]
             row[0] += sign
@@ -36,7 +42,11 @@ def _count_deltas(added: Iterable[Fact], removed: Iterable[Fact]) -> tuple[dict,
                 bucket = bucket_of(f.micros / 1e6)
                 for grain, period in (("day", day), ("month", day.replace(day=1))):
                     buckets[(f.measure, grain, period, f.category, f.priority, bucket)] += sign
-    return {k: v for k, v in counts.items() if any(v)}, Counter({k: n for k, n in buckets.items() if n})
+    return {k: v for k, v in counts.items() if any(v)}, _nonzero(buckets), _nonzero(opened)
+
+
+def _nonzero(counter: Counter) -> Counter:
+    return Counter({k: n for k, n in counter.items() if n})
 
 
 def _upsert(table: Any, keys: tuple[str, ...], rows: list[dict]) -> Any:
@@ -48,7 +58,7 @@ def _upsert(table: Any, keys: tuple[str, ...], rows: list[dict]) -> Any:
     )
 
 
-def _statements(counts: dict, buckets: Counter) -> list[Any]:
+def _statements(counts: dict, buckets: Counter, opened: Counter) -> list[Any]:
     found = []
     if counts:
         keys: tuple[str, ...] = ("measure", "day", "category", "priority")
@@ -57,25 +67,25 @@ def _statements(counts: dict, buckets: Counter) -> list[Any]:
             for k, v in sorted(counts.items())
         ]
         found.append(_upsert(RollupCount.__table__, keys, rows))
-    if buckets:
-        keys = ("measure", "grain", "period", "category", "priority", "bucket")
-        rows = [dict(zip(keys, k, strict=True)) | {"tickets": n} for k, n in sorted(buckets.items())]
-        found.append(_upsert(RollupBucket.__table__, keys, rows))
+    for table, keys, deltas in (
+        (RollupBucket.__table__, ("measure", "grain", "period", "category", "priority", "bucket"), buckets),
+        (RollupOpen.__table__, ("day", "status", "category", "priority", "assignee_id"), opened),
+    ):
+        if deltas:
+            rows = [dict(zip(keys, k, strict=True)) | {"tickets": n} for k, n in sorted(deltas.items())]
+            found.append(_upsert(table, keys, rows))
     return found
 
 
-def apply_delta(*, added: Iterable[Fact], removed: Iterable[Fact]) -> None:
-    """Add the facts a write brought and subtract the ones it took away, in the current transaction."""
+def apply_delta(*, added: Iterable[Row], removed: Iterable[Row]) -> None:
+    """Add the rows a write brought and subtract the ones it took away, in the current transaction."""
     statements = _statements(*_count_deltas(list(added), list(removed)))
-    if len(statements) == 2 and is_postgresql():
-        # One round trip for both tables: the counts' upsert runs as a data-modifying CTE of the other.
-        statements = [statements[1].add_cte(statements[0].cte("count_rows"))]
+    if len(statements) > 1 and is_postgresql():
+        # One round trip for all tables: the other upserts run as data-modifying CTEs of the last.
+        *others, last = statements
+        statements = [last.add_cte(*(s.cte(f"upsert_{i}") for i, s in enumerate(others)))]
     for statement in statements:
         db.session.execute(statement)
-
-
-def micros_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.cast(sa.func.round(seconds * 1_000_000), sa.BigInteger)
 
 
 def _rebuild_measure(measure: str) -> None:
@@ -133,9 +143,12 @@ def rebuild_rollups() -> None:
     if is_postgresql():
         # Writers wait while the rollups are rebuilt, so no delta lands between delete and insert.
         db.session.execute(
-            sa.text("LOCK TABLE analytics_rollups, analytics_rollup_buckets IN EXCLUSIVE MODE")
+            sa.text(
+                "LOCK TABLE analytics_rollups, analytics_rollup_buckets, analytics_open IN EXCLUSIVE MODE"
+            )
         )
-    db.session.execute(sa.delete(RollupCount))
-    db.session.execute(sa.delete(RollupBucket))
+    for model in (RollupCount, RollupBucket, RollupOpen):
+        db.session.execute(sa.delete(model))
     for measure in MEASURES:
         _rebuild_measure(measure)
+    rebuild_open()

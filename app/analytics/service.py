@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.analytics import exact as exact_reports
 from app.analytics import rollup_reports
+from app.analytics.backlog import backlog as open_backlog
 from app.analytics.dialect import tune_session
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
 from app.analytics.reading import count_totals, exact_totals_query
@@ -60,9 +61,12 @@ def reopens(*, window: Window, filters: AnalyticsFilters, user: User, exact: boo
 
 
 def backlog(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:
-    """The open backlog: always from the (partially indexed) open ticket rows, so always exact."""
+    """The open backlog: counts from the open-ticket rollup, ages exact (or all from the ticket rows)."""
     tune_session()
-    return {**exact_reports.backlog(window=window, filters=filters, user=user), **EXACT}
+    if _from_rows(exact, filters):
+        return {**exact_reports.backlog(window=window, filters=filters, user=user), **EXACT}
+    found = open_backlog(window=window, filters=filters, user=user, now=utcnow())
+    return {**found, "source": "rollups", "percentiles": "exact"}
 
 
 def sla(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:

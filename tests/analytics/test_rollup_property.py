@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from app.analytics import service as analytics
 from app.analytics.filters import AnalyticsFilters
-from app.analytics.models import RollupBucket, RollupCount
+from app.analytics.models import RollupBucket, RollupCount, RollupOpen
 from app.analytics.window import Window
 from app.extensions import db
 from app.tickets import service as tickets
@@ -24,7 +24,7 @@ from app.tickets.workflow import TRANSITIONS
 from tests.analytics.agreement import assert_agrees
 
 START = datetime(2024, 1, 30, 9, 0, tzinfo=UTC)
-REPORTS = ("trends", "mttr", "first_response", "reopens", "sla")
+REPORTS = ("trends", "mttr", "first_response", "reopens", "sla", "backlog")
 
 categories = st.sampled_from((*CATEGORIES, None))
 priorities = st.sampled_from(PRIORITIES)
@@ -89,7 +89,7 @@ def _apply(op: tuple, users: dict, live: list[Ticket]) -> None:
 
 
 def _wipe() -> None:
-    for model in (TicketEvent, Ticket, RollupCount, RollupBucket):
+    for model in (TicketEvent, Ticket, RollupCount, RollupBucket, RollupOpen):
         db.session.execute(sa.delete(model))
     db.session.commit()
 
