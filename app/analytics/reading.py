@@ -8,14 +8,14 @@ partial first and last day are aggregated from the tickets with the same rule's 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from app.analytics.dialect import as_date, period_key
+from app.analytics.dialect import as_date, day_period, period_key
 from app.analytics.facts import category_key, measure_sql, micros_sql
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
 from app.analytics.models import RollupCount
@@ -165,3 +165,29 @@ def exact_totals_query(
         sa.func.sum(micros_sql(rows.c.seconds)),
         sa.func.sum(rows.c.flag),
     ).group_by(*keys)
+
+
+def created_per_period(
+    window: Window, filters: AnalyticsFilters, *, user: User, interval: str
+) -> Counter[tuple[date, str]]:
+    """{(period start, category key): tickets created} over the window, grouped in the database."""
+    split, table = split_window(window), RollupCount.__table__
+    parts = []
+    for edge in split.edges:
+        keys = [period_key(tickets.c.created_at, interval), category_key()]
+        where = [tickets.c.created_at >= edge.start, tickets.c.created_at < edge.end]
+        parts.append(
+            sa.select(*keys, sa.func.count())
+            .where(*where, *ticket_conditions(filters, user=user))
+            .group_by(*keys)
+        )
+    if split.days:
+        keys = [day_period(table.c.day, interval), table.c.category]
+        days = [table.c.day >= split.days[0], table.c.day < split.days[1], *rollup_filters(table, filters)]
+        where = [table.c.measure == "created", *days]
+        parts.append(sa.select(*keys, sa.func.sum(table.c.tickets)).where(*where).group_by(*keys))
+    found: Counter[tuple[date, str]] = Counter()
+    if parts:
+        for period, category, n in db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
+            found[(as_date(period), category)] += int(n or 0)
+    return found

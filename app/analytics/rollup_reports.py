@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
 from typing import Any
 
 from app.analytics.breakdown import CATEGORY_KEYS, breakdown
 from app.analytics.filters import AnalyticsFilters
 from app.analytics.histograms import percentiles_by_dimension
-from app.analytics.reading import Totals, count_totals
+from app.analytics.reading import Totals, count_totals, created_per_period
 from app.analytics.sketch import PERCENTILES
-from app.analytics.window import Window, period_start, periods
+from app.analytics.window import Window, periods
 from app.auth.models import User
 from app.tickets.models import PRIORITIES
 
@@ -98,12 +97,9 @@ def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> 
 
 def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: User) -> dict[str, Any]:
     """Tickets created in the window: total, per category, and a zero-filled per-period series."""
-    totals = count_totals("created", window, filters, user=user, by_day=True)
     grouped: Counter[tuple] = Counter()
-    for (category, _, day), total in totals.items():
-        grouped[(period_start(_as_instant(day), interval), None if category == "none" else category)] += (
-            total.tickets
-        )
+    for (start, category), n in created_per_period(window, filters, user=user, interval=interval).items():
+        grouped[(start, None if category == "none" else category)] += n
     by_category: Counter[str | None] = Counter()
     for (_, category), n in grouped.items():
         by_category[category] += n
@@ -118,10 +114,6 @@ def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: Us
             for start in periods(window, interval)
         ],
     }
-
-
-def _as_instant(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _reopen_rate(total: Totals) -> dict[str, Any]:
