@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.analytics.delta import apply_delta
 from app.analytics.facts import Fact, OpenTicket, ticket_rows
-from app.analytics.rollups import apply_delta
 from app.extensions import db
 from app.tickets.models import Ticket
 from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
