@@ -1,6 +1,6 @@
 """The rollup delta of a ticket write: upserts that add what it brought and subtract what it took away.
 
-On PostgreSQL the three tables are upserted by one fixed statement whose rows arrive as arrays (unnest), so
+On PostgreSQL the rollup tables are upserted by one fixed statement whose rows arrive as arrays (unnest), so
 each write costs one round trip and no statement compilation; SQLite gets a multi-row upsert per table.
 """
 
@@ -14,23 +14,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.analytics.facts import TIMED, Fact, OpenTicket
-from app.analytics.models import RollupBucket, RollupCount, RollupOpen
+from app.analytics.facts import TIMED, OpenTicket, Row, Waiting
+from app.analytics.models import RollupBucket, RollupCount, RollupOpen, RollupWaiting
 from app.analytics.rollups import COUNT_SUMS
 from app.analytics.sketch import bucket_of
 from app.extensions import db, is_postgresql
 
-Row = Fact | OpenTicket
 
-
-def _count_deltas(added: Iterable[Row], removed: Iterable[Row]) -> tuple[dict, Counter, Counter]:
+def _count_deltas(added: Iterable[Row], removed: Iterable[Row]) -> tuple[dict, Counter, Counter, Counter]:
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     buckets: Counter[tuple] = Counter()
     opened: Counter[tuple] = Counter()
+    waiting: Counter[tuple] = Counter()
     for sign, facts in ((1, added), (-1, removed)):
         for f in facts:
             if isinstance(f, OpenTicket):
                 opened[(f.day, f.status, f.category, f.priority, f.assignee_id)] += sign
+                continue
+            if isinstance(f, Waiting):
+                waiting[(f.target, f.day, f.category, f.priority)] += sign
                 continue
             day = f.at.date()
             row = counts[(f.measure, day, f.category, f.priority)]
@@ -44,7 +46,7 @@ def _count_deltas(added: Iterable[Row], removed: Iterable[Row]) -> tuple[dict, C
                 bucket = bucket_of(f.micros / 1e6)
                 for grain, period in (("day", day), ("month", day.replace(day=1))):
                     buckets[(f.measure, grain, period, f.category, f.priority, bucket)] += sign
-    return {k: v for k, v in counts.items() if any(v)}, _nonzero(buckets), _nonzero(opened)
+    return {k: v for k, v in counts.items() if any(v)}, _nonzero(buckets), _nonzero(opened), _nonzero(waiting)
 
 
 def _nonzero(counter: Counter) -> Counter:
@@ -55,15 +57,14 @@ TABLES: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...] = (
     (RollupCount.__table__, ("measure", "day", "category", "priority"), COUNT_SUMS),
     (RollupBucket.__table__, ("measure", "grain", "period", "category", "priority", "bucket"), ("tickets",)),
     (RollupOpen.__table__, ("day", "status", "category", "priority", "assignee_id"), ("tickets",)),
+    (RollupWaiting.__table__, ("target", "day", "category", "priority"), ("tickets",)),
 )
 
 
-def _rows(counts: dict, buckets: Counter, opened: Counter) -> list[list[tuple]]:
+def _rows(counts: dict, *others: Counter) -> list[list[tuple]]:
     """Per table, its rows (keys, then sums), sorted by key so that concurrent writers lock in one order."""
-    return [
-        [(*k, *v) for k, v in sorted(counts.items())],
-        [(*k, n) for k, n in sorted(buckets.items())],
-        [(*k, n) for k, n in sorted(opened.items())],
+    return [[(*k, *v) for k, v in sorted(counts.items())]] + [
+        [(*k, n) for k, n in sorted(deltas.items())] for deltas in others
     ]
 
 
@@ -81,7 +82,7 @@ def _upsert_sql(i: int, table: Any, keys: tuple[str, ...], sums: tuple[str, ...]
 
 @functools.cache
 def _postgresql_upsert() -> sa.TextClause:
-    """All three upserts in one statement: two as data-modifying CTEs of the third."""
+    """All the upserts in one statement: the others as data-modifying CTEs of the last."""
     *first, last = (_upsert_sql(i, *spec) for i, spec in enumerate(TABLES))
     return sa.text("WITH " + ", ".join(f"upsert_{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last)
 

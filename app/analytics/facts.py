@@ -67,12 +67,35 @@ class OpenTicket:
     assignee_id: int  # 0 when unassigned
 
 
-def ticket_rows(t: Ticket) -> tuple[Fact | OpenTicket, ...]:
-    """Everything one ticket contributes to the rollups: its facts, and its backlog entry while open."""
+@dataclass(frozen=True)
+class Waiting:
+    """A ticket still waiting on an SLA target, on the day that target is due (the at-risk rollup)."""
+
+    target: str  # "first_response" or "resolution"
+    day: date
+    category: str
+    priority: str
+
+
+Row = Fact | OpenTicket | Waiting
+
+
+def _waiting(t: Ticket, key: tuple[str, str]) -> tuple[Waiting, ...]:
+    found = []
+    if t.first_resolved_at is None and t.first_response_at is None and t.first_response_due_at is not None:
+        found.append(Waiting("first_response", as_utc(t.first_response_due_at).date(), *key))
+    if t.first_resolved_at is None and t.resolution_due_at is not None:
+        found.append(Waiting("resolution", as_utc(t.resolution_due_at).date(), *key))
+    return tuple(found)
+
+
+def ticket_rows(t: Ticket) -> tuple[Row, ...]:
+    """What one ticket contributes to the rollups: facts, backlog entry while open, targets waited on."""
+    key = (t.category or "none", t.priority)
+    found: tuple[Row, ...] = (*ticket_facts(t), *_waiting(t, key))
     if t.status not in OPEN_STATUSES:
-        return ticket_facts(t)
-    key = (t.category or "none", t.priority, t.assigned_to_id or 0)
-    return (*ticket_facts(t), OpenTicket(as_utc(t.created_at).date(), t.status, *key))
+        return found
+    return (*found, OpenTicket(as_utc(t.created_at).date(), t.status, *key, t.assigned_to_id or 0))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from app.analytics.delta import apply_delta
-from app.analytics.facts import Fact, OpenTicket, ticket_rows
+from app.analytics.facts import Row, ticket_rows
 from app.extensions import db
 from app.tickets.models import Ticket
 from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
@@ -22,7 +22,7 @@ from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
 PENDING = "analytics_rollups_pending"  # session.info: {ticket id: (ticket, facts before, deleted)}
 
 
-def _pending() -> dict[int, tuple[Ticket, tuple[Fact | OpenTicket, ...], bool]]:
+def _pending() -> dict[int, tuple[Ticket, tuple[Row, ...], bool]]:
     return db.session.info.setdefault(PENDING, {})
 
 
@@ -43,8 +43,8 @@ def _apply_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
-    added: list[Fact | OpenTicket] = []
-    removed: list[Fact | OpenTicket] = []
+    added: list[Row] = []
+    removed: list[Row] = []
     for ticket, before, deleted in pending.values():
         removed += before
         added += () if deleted else ticket_rows(ticket)

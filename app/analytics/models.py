@@ -58,3 +58,15 @@ class RollupOpen(Model):
     priority: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     assignee_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, comment="0: unassigned.")
     tickets: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RollupWaiting(Model):
+    """Tickets still waiting on an SLA target (first_response, resolution) per due day (UTC) and cell."""
+
+    __tablename__ = "analytics_waiting"
+
+    target: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    priority: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    tickets: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.analytics.at_risk import rebuild_waiting
 from app.analytics.backlog import rebuild_open
 from app.analytics.dialect import period_key
 from app.analytics.facts import TIMED, MeasureSql, category_key, measure_sql, micros_sql
-from app.analytics.models import MEASURES, RollupBucket, RollupCount, RollupOpen
+from app.analytics.models import MEASURES, RollupBucket, RollupCount, RollupOpen, RollupWaiting
 from app.analytics.sketch import bucket_sql
 from app.extensions import db, is_postgresql
 from app.tickets.milestones import tickets
@@ -71,11 +72,13 @@ def rebuild_rollups() -> None:
         # Writers wait while the rollups are rebuilt, so no delta lands between delete and insert.
         db.session.execute(
             sa.text(
-                "LOCK TABLE analytics_rollups, analytics_rollup_buckets, analytics_open IN EXCLUSIVE MODE"
+                "LOCK TABLE analytics_rollups, analytics_rollup_buckets, analytics_open, analytics_waiting "
+                "IN EXCLUSIVE MODE"
             )
         )
-    for model in (RollupCount, RollupBucket, RollupOpen):
+    for model in (RollupCount, RollupBucket, RollupOpen, RollupWaiting):
         db.session.execute(sa.delete(model))
     for measure in MEASURES:
         _rebuild_measure(measure)
     rebuild_open()
+    rebuild_waiting()
