@@ -31,6 +31,11 @@ from app.timeutil import as_utc
 KEYS = ("status", "category", "priority", "assignee_id")
 
 
+class BacklogMoved(LookupError):
+    """A concurrent write changed the open tickets between the counts and the rank reads (each statement
+    sees its own snapshot under READ COMMITTED)."""
+
+
 def is_open() -> sa.ColumnElement:
     """The ticket is in the backlog (OPEN or IN_PROGRESS), spelled to match ix_tickets_open_created_at."""
     return in_literals(tickets.c.status, OPEN_STATUSES)
@@ -87,9 +92,12 @@ def _created_at(window: Window, filters: AnalyticsFilters, user: User, rank: int
                 .offset(rank - seen)
                 .limit(2)
             )
-            return list(db.session.scalars(query))
+            found = list(db.session.scalars(query))
+            if len(found) < 2 and rank + 1 < sum(per_day.values()):
+                raise BacklogMoved
+            return found
         seen += per_day[day]
-    raise ValueError(f"rank {rank} is beyond the backlog")
+    raise BacklogMoved
 
 
 def _age_percentile(p: float, n: int, ages_at: Any) -> float | None:
@@ -101,7 +109,10 @@ def _age_percentile(p: float, n: int, ages_at: Any) -> float | None:
     fraction = position - low
     # Ages ascending are created_at descending: age rank i is created_at rank n - 1 - i.
     if fraction == 0:
-        return ages_at(n - 1 - low)[0]
+        ages = ages_at(n - 1 - low)
+        if not ages:
+            raise BacklogMoved
+        return ages[0]
     above, below = ages_at(n - 2 - low)[:2]
     return below + (above - below) * fraction
 
