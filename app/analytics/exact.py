@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.analytics.backlog import is_open
 from app.analytics.breakdown import CATEGORY_KEYS, breakdown
 from app.analytics.dialect import as_date, period_key, seconds_between, tune_session
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
@@ -14,16 +15,11 @@ from app.analytics.percentiles import duration_stats
 from app.analytics.window import Window, periods
 from app.auth.models import User
 from app.extensions import db
-from app.tickets.milestones import in_literals, tickets
+from app.tickets.milestones import tickets
 from app.tickets.models import OPEN_STATUSES, PRIORITIES
 from app.timeutil import utcnow
 
 FIGURES = ("mean", "median", "p90")
-
-
-def is_open() -> sa.ColumnElement:
-    """The ticket is in the backlog (OPEN or IN_PROGRESS), spelled to match ix_tickets_open_created_at."""
-    return in_literals(tickets.c.status, OPEN_STATUSES)
 
 
 def _in_window(column: sa.ColumnElement, window: Window) -> sa.ColumnElement:
