@@ -1,4 +1,4 @@
-"""The pruned exact search agrees with brute-force cosine: random and realistic data, filters, delta, deletions."""
+"""Pruned exact search agrees with brute force: random and realistic data, filters, delta, deleted rows."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _open(tmp_path, matrix, ids, owners):
     return index_files.open_build(path)
 
 
-def _search(build, alive, query, *, owner_id, exclude, limit, floor=np.empty(0)):
+def _search(build, alive, query, *, owner_id, exclude, limit, floor=None):
     excluded = -1 if exclude is None else int(np.searchsorted(build.ids, exclude))
 
     def eligible(rows):
@@ -56,7 +56,7 @@ def _search(build, alive, query, *, owner_id, exclude, limit, floor=np.empty(0))
 
     q = similarity_search.Query(query.indices.astype(np.int64), query.data.astype(np.float64))
     rows, scores = similarity_search.search(
-        build, q, eligible=eligible, owner_id=owner_id, k=limit, floor=floor
+        build, q, eligible=eligible, owner_id=owner_id, k=limit, floor=np.empty(0) if floor is None else floor
     )
     ids, scores = similarity_search.best(build.ids[rows], scores, limit)
     return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
