@@ -19,6 +19,8 @@ import numpy as np
 from app.ml.index_files import IndexBuild, Pruning
 
 SEED_POSTINGS = 20_000  # postings of the highest-bound terms read to find the first theta
+SEED_ROWS = 4  # times k: the best partial rows of those scored exactly
+REFINE_UNTIL = 512  # candidates looked up term by term in the skipped columns while more than this remain
 BATCH = 256  # candidates completed exactly per round, best bound first
 OWNER_DIRECT_ROWS = 50_000  # a requester with up to this many tickets has them scored directly
 SLACK = 1e-9  # float64 sums of the same float32 products differ by far less; keeps bounds safe
@@ -26,25 +28,29 @@ SLACK = 1e-9  # float64 sums of the same float32 products differ by far less; ke
 
 @dataclass(frozen=True)
 class Query:
-    """A query vector: sorted term columns and their float64 weights."""
+    """A query vector: its term columns and their float64 weights."""
 
     terms: np.ndarray
     weights: np.ndarray
+
+    def dense(self, n_features: int) -> np.ndarray:
+        """The query as a dense vector (zero pages cost nothing until written)."""
+        vector = np.zeros(n_features)
+        vector[self.terms] = self.weights
+        return vector
 
 
 Eligible = Callable[[np.ndarray], np.ndarray]  # row positions -> mask of the rows the caller may get
 
 
-def exact_scores(build: IndexBuild, pruning: Pruning, rows: np.ndarray, query: Query) -> np.ndarray:
-    """Cosines of base rows, from the row-major copy (each row summed in column order)."""
+def exact_scores(pruning: Pruning, rows: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """Cosines of base rows with a dense query, from the row-major copy (each row summed in column order)."""
     starts = pruning.row_indptr[rows].astype(np.int64)
     lengths = pruning.row_indptr[rows + 1] - starts
     total = int(lengths.sum())
     if total == 0:
         return np.zeros(len(rows))
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-    dense = np.zeros(build.n_features)
-    dense[query.terms] = query.weights
     values = pruning.row_data[offsets].astype(np.float64) * dense[pruning.row_indices[offsets]]
     return np.bincount(np.repeat(np.arange(len(rows)), lengths), weights=values, minlength=len(rows))
 
@@ -56,7 +62,10 @@ def _postings(build: IndexBuild, query: Query, which: np.ndarray) -> tuple[np.nd
         return np.empty(0, dtype=np.int64), np.empty(0)
     rows = np.concatenate([build.indices[s:e] for s, e in zip(starts, ends, strict=True)])
     values = np.concatenate(
-        [build.data[s:e] * w for s, e, w in zip(starts, ends, query.weights[which], strict=True)]
+        [
+            build.data[s:e].astype(np.float64) * w
+            for s, e, w in zip(starts, ends, query.weights[which], strict=True)
+        ]
     )
     return rows, values
 
@@ -80,8 +89,8 @@ def kth(scores: np.ndarray, k: int) -> float:
 class _Found:
     """Exactly scored eligible rows, and theta (the k-th best score among them and the outside floor)."""
 
-    def __init__(self, k: int, floor: np.ndarray) -> None:
-        self.k, self.floor = k, floor
+    def __init__(self, k: int, floor: np.ndarray, pruning: Pruning, dense: np.ndarray) -> None:
+        self.k, self.floor, self.pruning, self.dense = k, floor, pruning, dense
         self.rows: list[np.ndarray] = []
         self.scores: list[np.ndarray] = []
         self.theta = kth(floor, k)
@@ -91,6 +100,9 @@ class _Found:
         self.scores.append(scores)
         self.theta = kth(np.concatenate([self.floor, *self.scores]), self.k)
 
+    def exact(self, rows: np.ndarray) -> np.ndarray:
+        return exact_scores(self.pruning, rows, self.dense)
+
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.rows:
             return np.empty(0, dtype=np.int64), np.empty(0)
@@ -99,9 +111,7 @@ class _Found:
         return rows[keep], scores[keep]
 
 
-def _seed(
-    build: IndexBuild, pruning: Pruning, query: Query, bounds: np.ndarray, eligible: Eligible, found: _Found
-) -> None:
+def _seed(build: IndexBuild, query: Query, bounds: np.ndarray, eligible: Eligible, found: _Found) -> None:
     """Score exactly the best partial rows of the highest-bound terms: a first theta."""
     order = np.argsort(-bounds, kind="stable")
     lengths = (build.indptr[query.terms + 1] - build.indptr[query.terms])[order]
@@ -109,36 +119,71 @@ def _seed(
     rows, partial = _accumulate(*_postings(build, query, order[:count]), build.rows)
     keep = eligible(rows)
     rows, partial = rows[keep], partial[keep]
-    if len(rows) > 4 * found.k:
-        rows = rows[np.argpartition(-partial, 4 * found.k)[: 4 * found.k]]
-    found.add(rows, exact_scores(build, pruning, rows, query))
+    if len(rows) > SEED_ROWS * found.k:
+        rows = np.sort(rows[np.argpartition(-partial, SEED_ROWS * found.k)[: SEED_ROWS * found.k]])
+    found.add(rows, found.exact(rows))
+
+
+def _column_values(build: IndexBuild, term: int, weight: float, rows: np.ndarray) -> np.ndarray:
+    """One column's weighted values at the given (sorted) rows, zero where absent: a per-row lookup."""
+    start, end = int(build.indptr[term]), int(build.indptr[term + 1])
+    if end == start or len(rows) == 0:
+        return np.zeros(len(rows))
+    column = build.indices[start:end]
+    at = np.minimum(np.searchsorted(column, rows), end - start - 1)
+    return np.where(column[at] == rows, build.data[start + at].astype(np.float64) * weight, 0.0)
+
+
+class _Plan:
+    """Query terms by ascending bound; the first `skipped` sum to less than theta (non-essential)."""
+
+    def __init__(self, bounds: np.ndarray, theta: float) -> None:
+        self.order = np.argsort(bounds, kind="stable")
+        self.prefix = np.cumsum(bounds[self.order]) * (1 + SLACK)
+        self.skipped = int(np.searchsorted(self.prefix, theta, side="left"))
+
+    def rest(self, count: int) -> float:
+        """The most the first `count` terms can add to a row."""
+        return float(self.prefix[count - 1]) if count else 0.0
+
+
+def _refine(
+    build: IndexBuild, query: Query, plan: _Plan, rows: np.ndarray, partial: np.ndarray, found: _Found
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Add skipped terms' values, highest bound first, dropping rows whose bound falls below theta."""
+    rest = plan.rest(plan.skipped)
+    for j in range(plan.skipped - 1, -1, -1):
+        if len(rows) <= REFINE_UNTIL:
+            break
+        term = plan.order[j]
+        partial = partial + _column_values(build, int(query.terms[term]), float(query.weights[term]), rows)
+        rest = plan.rest(j)
+        keep = (partial + rest) * (1 + SLACK) >= found.theta
+        rows, partial = rows[keep], partial[keep]
+    return rows, partial, rest
 
 
 def search_pruned(
     build: IndexBuild, pruning: Pruning, query: Query, *, eligible: Eligible, k: int, floor: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Base rows and exact scores, including every eligible row of the top k (floor: other rows' scores)."""
-    found = _Found(k, floor)
+    found = _Found(k, floor, pruning, query.dense(build.n_features))
     bounds = query.weights * pruning.colmax[query.terms]
-    _seed(build, pruning, query, bounds, eligible, found)
-    seen = np.concatenate(found.rows)
-    ascending = np.argsort(bounds, kind="stable")
-    prefix = np.cumsum(bounds[ascending]) * (1 + SLACK)
-    skipped = int(np.searchsorted(prefix, found.theta, side="left"))  # these terms sum below theta
-    rest = float(prefix[skipped - 1]) if skipped else 0.0
-    rows, partial = _accumulate(*_postings(build, query, ascending[skipped:]), build.rows)
+    _seed(build, query, bounds, eligible, found)
+    plan = _Plan(bounds, found.theta)
+    rows, partial = _accumulate(*_postings(build, query, plan.order[plan.skipped :]), build.rows)
+    keep = (partial + plan.rest(plan.skipped)) * (1 + SLACK) >= found.theta
+    rows, partial = rows[keep], partial[keep]
+    keep = eligible(rows) & ~np.isin(rows, np.concatenate(found.rows))
+    rows, partial, rest = _refine(build, query, plan, rows[keep], partial[keep], found)
     bound = partial + rest
-    keep = bound * (1 + SLACK) >= found.theta
-    rows, bound = rows[keep], bound[keep]
-    keep = eligible(rows) & ~np.isin(rows, seen)
-    rows, bound = rows[keep], bound[keep]
     order = np.argsort(-bound, kind="stable")
     rows, bound = rows[order], bound[order]
     for start in range(0, len(rows), BATCH):
         if bound[start] * (1 + SLACK) < found.theta:
             break
         batch = rows[start : start + BATCH]
-        found.add(batch, exact_scores(build, pruning, batch, query))
+        found.add(batch, found.exact(batch))
     return found.result()
 
 
@@ -151,7 +196,7 @@ def search_owner(
         return None
     rows = np.sort(pruning.owner_order[lo:hi]).astype(np.int64)
     rows = rows[eligible(rows)]
-    scores = exact_scores(build, pruning, rows, query)
+    scores = exact_scores(pruning, rows, query.dense(build.n_features))
     keep = scores > 0
     return rows[keep], scores[keep]
 
