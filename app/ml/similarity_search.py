@@ -21,6 +21,7 @@ from app.ml.index_files import IndexBuild, Pruning
 SEED_POSTINGS = 20_000  # postings of the highest-bound terms read to find the first theta
 SEED_ROWS = 4  # times k: the best partial rows of those scored exactly
 REFINE_UNTIL = 512  # candidates looked up term by term in the skipped columns while more than this remain
+SKIP_FRACTION = 0.35
 BATCH = 256  # candidates completed exactly per round, best bound first
 OWNER_DIRECT_ROWS = 50_000  # a requester with up to this many tickets has them scored directly
 SLACK = 1e-9  # float64 sums of the same float32 products differ by far less; keeps bounds safe
@@ -58,7 +59,7 @@ def exact_scores(pruning: Pruning, rows: np.ndarray, dense: np.ndarray) -> np.nd
 def _postings(build: IndexBuild, query: Query, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows and weighted values of the chosen query terms' columns."""
     starts, ends = build.indptr[query.terms[which]], build.indptr[query.terms[which] + 1]
-    if int((ends - starts).sum()) == 0:
+    if len(which) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0)
     rows = np.concatenate([build.indices[s:e] for s, e in zip(starts, ends, strict=True)])
     values = np.concatenate(
@@ -71,12 +72,16 @@ def _postings(build: IndexBuild, query: Query, which: np.ndarray) -> tuple[np.nd
 
 
 def _accumulate(rows: np.ndarray, values: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows and the sum of their values."""
-    if len(rows) * 8 < n_rows:  # few postings: sorting them beats a dense pass over every row
-        distinct, inverse = np.unique(rows, return_inverse=True)
-        return distinct, np.bincount(inverse, weights=values)
+    """Distinct rows (ascending) and the sum of their values."""
+    if len(rows) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    if len(rows) * 32 < n_rows:  # few postings: sorting them beats a dense pass over every row
+        order = np.argsort(rows, kind="stable")
+        rows = rows[order]
+        starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        return rows[starts].astype(np.int64), np.add.reduceat(values[order], starts)
     dense = np.bincount(rows, weights=values, minlength=n_rows)
-    hit = np.flatnonzero(dense)
+    hit = np.flatnonzero(dense > 0)  # every stored value is positive; a boolean scan is several times faster
     return hit, dense[hit]
 
 
@@ -140,7 +145,7 @@ class _Plan:
     def __init__(self, bounds: np.ndarray, theta: float) -> None:
         self.order = np.argsort(bounds, kind="stable")
         self.prefix = np.cumsum(bounds[self.order]) * (1 + SLACK)
-        self.skipped = int(np.searchsorted(self.prefix, theta, side="left"))
+        self.skipped = int(np.searchsorted(self.prefix, theta * SKIP_FRACTION, side="left"))
 
     def rest(self, count: int) -> float:
         """The most the first `count` terms can add to a row."""

@@ -68,6 +68,7 @@ def test_random_matrices_agree_with_brute_force(tmp_path, monkeypatch, seed):
         monkeypatch.setattr(similarity_search, "SEED_POSTINGS", 5)
         monkeypatch.setattr(similarity_search, "BATCH", 3)
         monkeypatch.setattr(similarity_search, "OWNER_DIRECT_ROWS", 10)
+        monkeypatch.setattr(similarity_search, "REFINE_UNTIL", 2)
     rng = np.random.default_rng(seed)
     rows, cols = int(rng.integers(50, 3000)), int(rng.integers(20, 400))
     matrix = _random_matrix(rng, rows, cols, density=float(rng.choice([0.02, 0.1, 0.3])))
