@@ -156,6 +156,7 @@ class Rows(list):
 
 def run(args: argparse.Namespace) -> list[tuple[str, str]]:
     scratch = Path(tempfile.mkdtemp(prefix="jobs-bench-"))
+    print(f"scratch folder (MLflow store, index cache; for --serve-only): {scratch}", flush=True)
     index_dir = scratch / "similarity"
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
     import redis
