@@ -95,12 +95,16 @@ def open_build(path: Path) -> IndexBuild:
     )
 
 
-def as_csc(build: IndexBuild) -> sparse.csc_matrix:
-    """The build as a scipy matrix (copies the arrays: for the jobs that rewrite it, not for serving)."""
-    return sparse.csc_matrix(
-        (np.array(build.data), np.array(build.indices), np.array(build.indptr)),
-        shape=(build.rows, build.n_features),
-    )
+def as_csr(build: IndexBuild) -> sparse.csr_matrix:
+    """The build as a scipy CSR matrix (copies the arrays: for the jobs that rewrite it, not for serving)."""
+    shape = (build.rows, build.n_features)
+    if build.pruning is not None:  # the row-major copy is there already
+        p = build.pruning
+        return sparse.csr_matrix(
+            (np.array(p.row_data), np.array(p.row_indices), np.array(p.row_indptr)), shape
+        )
+    arrays = (np.array(build.data), np.array(build.indices), np.array(build.indptr))
+    return sparse.csc_matrix(arrays, shape=shape).tocsr()
 
 
 def _save(
