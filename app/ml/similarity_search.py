@@ -3,9 +3,9 @@
 Every term t of a query bounds what it can add to any row's score by q_t * max(X[:, t]) (the build stores the
 column maxima). Once k eligible rows with exact scores are known, the k-th of them (theta) is a floor: terms
 whose bounds, smallest first, sum to less than theta are "non-essential", and a row found only in those cannot
-reach theta, so only the essential terms' postings (the rare, high-idf, short columns) are gathered.
-Candidates from those are completed exactly from the row-major copy, best bound first, until no bound reaches
-theta.
+reach theta, so only the essential terms' postings (the rare, high-idf, short columns) are gathered. The
+skipped terms are then looked up per candidate row, highest bound first, dropping rows whose bound falls below
+theta; the rest are completed exactly from the row-major copy, best bound first, until no bound reaches theta.
 Requesters' searches score their own rows directly (the build keeps the rows sorted by owner).
 """
 
@@ -21,6 +21,8 @@ from app.ml.index_files import IndexBuild, Pruning
 SEED_POSTINGS = 20_000  # postings of the highest-bound terms read to find the first theta
 SEED_ROWS = 4  # times k: the best partial rows of those scored exactly
 REFINE_UNTIL = 512  # candidates looked up term by term in the skipped columns while more than this remain
+# Terms are skipped only while their bounds sum to under this share of theta: a few more postings gathered
+# leave far fewer candidates to look up row by row (measured at 1,000,000 tickets: 0.35-0.5 best).
 SKIP_FRACTION = 0.35
 BATCH = 256  # candidates completed exactly per round, best bound first
 OWNER_DIRECT_ROWS = 50_000  # a requester with up to this many tickets has them scored directly
