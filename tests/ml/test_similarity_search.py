@@ -152,3 +152,13 @@ def test_realistic_corpus_with_delta_and_deletions_agrees_with_brute_force(tmp_p
             expected = _brute(everything, query, all_ids, eligible, 15)
             got = index.search(text, owner_id=owner_id, exclude_id=exclude, limit=15)
             assert [i for i, _ in got] == [i for i, _ in expected], (text, owner_id)
+
+
+def test_folds_read_the_same_matrix_from_either_layout(tmp_path):
+    rng = np.random.default_rng(5)
+    matrix = _random_matrix(rng, 300, 40, density=0.2)
+    build = _open(tmp_path, matrix, np.arange(1, 301), np.ones(300, dtype=np.int64))
+    old = index_files.IndexBuild(**{**build.__dict__, "pruning": None})
+    assert (index_files.as_csr(build) != matrix).nnz == 0
+    assert (index_files.as_csr(old) != matrix).nnz == 0
+    assert np.allclose(build.pruning.colmax, matrix.max(axis=0).toarray().ravel())
