@@ -97,7 +97,11 @@ def gunicorn(
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a worker busy loading a large model: do not lose the results
+            proc.kill()
+            proc.wait(timeout=30)
         if log is not None:
             out.close()
 
