@@ -44,7 +44,9 @@ def workers_state(session: requests.Session, base: str, polls: int) -> dict[int,
     seen: dict[int, dict] = {}
     for _ in range(polls):
         with contextlib.suppress(requests.RequestException, KeyError, ValueError):
-            worker = session.get(f"{base}/api/ml/model/", timeout=30).json()["worker"]
+            # A new connection each time: a kept-alive one stays with one gthread worker, never seeing the other.
+            answer = session.get(f"{base}/api/ml/model/", headers={"Connection": "close"}, timeout=30)
+            worker = answer.json()["worker"]
             seen[worker["pid"]] = worker
     return seen
 
