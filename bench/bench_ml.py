@@ -44,7 +44,7 @@ def workers_state(session: requests.Session, base: str, polls: int) -> dict[int,
     seen: dict[int, dict] = {}
     for _ in range(polls):
         with contextlib.suppress(requests.RequestException, KeyError, ValueError):
-            # A new connection each time: a kept-alive one stays with one gthread worker, never seeing the other.
+            # A fresh connection each time: a kept-alive one stays with one gthread worker.
             answer = session.get(f"{base}/api/ml/model/", headers={"Connection": "close"}, timeout=30)
             worker = answer.json()["worker"]
             seen[worker["pid"]] = worker
