@@ -109,8 +109,8 @@ def gunicorn(
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a worker still busy (a model load): the figures are taken already
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a worker busy loading a large model: do not lose the results
             proc.kill()
             proc.wait(timeout=30)
         if log is not None:
