@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.analytics.breakdown import CATEGORY_KEYS
+from app.analytics.breakdown import backlog_answer, windowed
 from app.analytics.dialect import as_date, period_key
 from app.analytics.facts import category_key
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
@@ -25,7 +25,7 @@ from app.analytics.window import Window
 from app.auth.models import User
 from app.extensions import db
 from app.tickets.milestones import in_literals, tickets
-from app.tickets.models import OPEN_STATUSES, PRIORITIES
+from app.tickets.models import OPEN_STATUSES
 from app.timeutil import as_utc
 
 KEYS = ("status", "category", "priority", "assignee_id")
@@ -131,22 +131,11 @@ def backlog(*, window: Window, filters: AnalyticsFilters, user: User, now: datet
         return [(now - as_utc(c)).total_seconds() for c in _created_at(window, filters, user, rank, per_day)]
 
     ages = {name: _age_percentile(p, n, ages_at) for name, p in PERCENTILES.items()}
-    return {
-        "from": window.start,
-        "to": window.end,
-        "as_of": now,
-        "open_count": sum(by["status"].values()),
-        "by_status": [{"status": s, "count": by["status"][s]} for s in OPEN_STATUSES],
-        "by_category": [{"category": c, "count": by["category"][c or "none"]} for c in CATEGORY_KEYS],
-        "by_priority": [{"priority": p, "count": by["priority"][p]} for p in PRIORITIES],
-        "by_assignee": _assignees(by["assignee_id"]),
-        "median_age_seconds": _round(ages["median"]),
-        "p90_age_seconds": _round(ages["p90"]),
-    }
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    counts = {**by, "category": {(None if c == "none" else c): k for c, k in by["category"].items()}}
+    figures = backlog_answer(
+        by=counts, assignees=_assignees(by["assignee_id"]), median_age=ages["median"], p90_age=ages["p90"]
+    )
+    return {**windowed(window, {"as_of": now}), **figures}
 
 
 def _assignees(counts: Counter) -> list[dict[str, Any]]:

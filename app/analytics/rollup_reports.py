@@ -6,12 +6,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from app.analytics.breakdown import CATEGORY_KEYS, breakdown
+from app.analytics.breakdown import CATEGORY_KEYS, breakdown, mttr_entry, trends_answer, windowed
 from app.analytics.filters import AnalyticsFilters
 from app.analytics.histograms import percentiles_by_dimension
 from app.analytics.reading import Totals, count_totals, created_per_period
 from app.analytics.sketch import PERCENTILES
-from app.analytics.window import Window, periods
+from app.analytics.window import Window
 from app.auth.models import User
 from app.tickets.models import PRIORITIES
 
@@ -66,18 +66,9 @@ def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, 
 
     def entry(dim: str, key: str | None) -> dict[str, Any]:
         f = figures[(dim, key)]
-        return {
-            "resolved_count": f["timed"],
-            "mttr_seconds": f["mean"],
-            "median_seconds": f["median"],
-            "p90_seconds": f["p90"],
-        }
+        return mttr_entry(resolved=f["timed"], mean=f["mean"], median=f["median"], p90=f["p90"])
 
-    return {
-        "from": window.start,
-        "to": window.end,
-        **breakdown(entry),
-    }
+    return windowed(window, breakdown(entry))
 
 
 def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
@@ -100,20 +91,7 @@ def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: Us
     grouped: Counter[tuple] = Counter()
     for (start, category), n in created_per_period(window, filters, user=user, interval=interval).items():
         grouped[(start, None if category == "none" else category)] += n
-    by_category: Counter[str | None] = Counter()
-    for (_, category), n in grouped.items():
-        by_category[category] += n
-    return {
-        "from": window.start,
-        "to": window.end,
-        "interval": interval,
-        "total": sum(by_category.values()),
-        "by_category": [{"category": c, "count": by_category[c]} for c in CATEGORY_KEYS],
-        "series": [
-            {"period": start, "counts": {c or "none": grouped.get((start, c), 0) for c in CATEGORY_KEYS}}
-            for start in periods(window, interval)
-        ],
-    }
+    return trends_answer(window, interval, grouped)
 
 
 def _reopen_rate(total: Totals) -> dict[str, Any]:
