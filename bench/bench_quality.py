@@ -31,8 +31,9 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.ml.candidates import Candidate  # noqa: E402
 from app.ml.evaluate import scores  # noqa: E402
-from app.ml.pipeline import Candidate, build_pipeline, explain, text_frame, ticket_text  # noqa: E402
+from app.ml.pipeline import build_pipeline, explain, text_frame, ticket_text  # noqa: E402
 from app.ml.selection import fit_calibrated, select_candidate  # noqa: E402
 
 TEST_PERCENT = 25
