@@ -18,7 +18,8 @@ RUN pip install --require-hashes -r requirements.txt
 COPY app ./app
 COPY migrations ./migrations
 COPY boot.sh gunicorn.conf.py ./
-RUN mkdir -p instance mlruns && chown -R app:app instance mlruns
+# instance/similarity exists owned by app, so the compose volume mounted there starts writable for it.
+RUN mkdir -p instance/similarity mlruns && chown -R app:app instance mlruns
 
 USER app
 EXPOSE 8000

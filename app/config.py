@@ -51,8 +51,10 @@ class Settings:
 
     def __init__(self, env: Env) -> None:
         self.env = env
+        self.names: list[str] = []  # every setting read, for the documentation checks
 
     def _read(self, parse: Callable[[str], T], name: str, default: T) -> T:
+        self.names.append(name)
         try:
             if not self.env.str(name, "").strip():
                 return default
@@ -78,6 +80,7 @@ class Config:
 
     def __init__(self, env: Env | None = None) -> None:
         s = Settings(env or Env())
+        self.setting_names = s.names  # filled as the settings below are read (not an app setting: lowercase)
         self.APP_ENV = s.text("APP_ENV", "development")
         self.SECRET_KEY = s.text("SECRET_KEY", DEV_SECRET_KEY)
         default_db = f"sqlite:///{ROOT / 'instance' / 'tickets.db'}"
@@ -104,8 +107,10 @@ class Config:
         self.ARGON2_TIME_COST = s.integer("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = s.integer("ARGON2_MEMORY_COST", 65536)
         self.SEARCH_LANGUAGE = s.text("SEARCH_LANGUAGE", "english")
+        self.SEARCH_WALK_ROWS = s.integer("SEARCH_WALK_ROWS", 10_000)
         self.EXPORT_SETTLE_SECONDS = s.number("EXPORT_SETTLE_SECONDS", 2.0)
         self.WEBHOOK_ALLOW_PRIVATE = s.flag("WEBHOOK_ALLOW_PRIVATE", False)
+        self.WEBHOOK_RETENTION_DAYS = s.number("WEBHOOK_RETENTION_DAYS", 7.0)
         self.SIMILARITY_INDEX_DIR = s.text("SIMILARITY_INDEX_DIR", str(ROOT / "instance" / "similarity"))
         self.SIMILARITY_FOLD_ROWS = s.integer("SIMILARITY_FOLD_ROWS", 2000)
         self.JOB_HEARTBEAT_SECONDS = s.number("JOB_HEARTBEAT_SECONDS", 10.0)

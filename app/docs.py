@@ -6,6 +6,8 @@ from flask import Blueprint, Flask, send_from_directory
 from marshmallow import fields
 from swagger_ui_bundle import swagger_ui_path
 
+from app.error_docs import register_error_docs
+
 assets = Blueprint("docs_assets", __name__)
 
 
@@ -28,4 +30,5 @@ def register_docs(app: Flask) -> None:
     from app.extensions import api
 
     api.ma_plugin.converter.add_attribute_function(nullable_enum_lists_null)
+    register_error_docs(app, api.spec)
     app.register_blueprint(assets)

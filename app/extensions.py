@@ -49,3 +49,17 @@ def enum_column_type(enum: type[StrEnum], *, name: str, length: int) -> Enum:
 def is_postgresql() -> bool:
     """Whether the session talks to PostgreSQL (else the embedded SQLite): the one dialect check."""
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def commit_keeping_state() -> None:
+    """Commit without expiring the session's objects: a response then serialises them as just written.
+
+    With the default expire_on_commit, dumping a ticket after its write reloads it with one more SELECT;
+    its attributes are what this transaction wrote (the version included), so the reload reads nothing new.
+    """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

@@ -47,7 +47,7 @@ class LiveSchema(Schema):
 
 
 class ReadySchema(Schema):
-    status = fields.String(metadata={"enum": ["ok", "unavailable"]})
+    status = fields.String(metadata={"enum": ["ok", "degraded", "unavailable"]})
     components = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(),

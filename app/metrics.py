@@ -22,6 +22,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from app.auth.models import Role
 from app.errors import Forbidden, Unauthorized
 
 REQUESTS = Counter(
@@ -99,7 +100,7 @@ def _authorise() -> None:
     user = authenticate_token(auth.token)
     if user is None:
         raise Unauthorized("Invalid credentials, or the account or token is inactive.")
-    if user.role != "admin":
+    if user.role != Role.ADMIN:
         raise Forbidden("Metrics are for admins.")
 
 

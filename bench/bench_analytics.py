@@ -1,6 +1,7 @@
 """Benchmark the analytics endpoints over HTTP, rollups against exact, and the cost of rollups on writes.
 
-For each size the database analytics_<label> (e.g. analytics_1m) is recreated, migrated and seeded with
+For each size the database analytics_<label> (e.g. analytics_1m; the prefix from BENCH_ANALYTICS_PREFIX if
+set) is recreated, migrated and seeded with
 `flask seed-tickets` (tickets over the last 180 days, so days=365 covers all of them; the seeder rebuilds the
 rollups), unless --reuse finds it already seeded with that many tickets. Then, with gunicorn (2 workers):
 p50/p95 of every endpoint at days=30 and 365 from the rollups (after) and with exact=true (before: the
@@ -30,6 +31,7 @@ from devtools.processes import command_env
 ENDPOINTS = ("trends", "mttr", "first-response", "reopens", "backlog", "sla", "sla/at-risk")
 WINDOWS = (30, 365)
 TARGET_MS = 50
+PREFIX = os.environ.get("BENCH_ANALYTICS_PREFIX", "analytics_")  # scratch databases: <prefix><label>
 
 
 def _label(n: int) -> str:
@@ -46,7 +48,7 @@ TICKET_COLUMNS = (
 def grow(source: str, n: int) -> dict[str, str]:
     """analytics_<n> as copies of the seeded database `source`'s tickets (same instants, no events), rollups
     rebuilt: a quicker way to a bigger table than seeding it when the machine is shared."""
-    name = f"analytics_{_label(n)}"
+    name = f"{PREFIX}{_label(n)}"
     admin = sa.create_engine(database_url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -80,7 +82,7 @@ def grow(source: str, n: int) -> dict[str, str]:
 
 
 def _database(n: int, reuse: bool) -> dict[str, str]:
-    name = f"analytics_{_label(n)}"
+    name = f"{PREFIX}{_label(n)}"
     env_extra = {"ML_AUTO_TRIAGE": "false"}
     if reuse:
         try:
@@ -172,11 +174,13 @@ def write_throughput(env: dict[str, str], rounds: int = 3, ops: int = 200) -> di
                         "priority": "HIGH",
                         "category": "bug",
                     }
-                    created.append(service.create_ticket(user=user, data=data))
+                    created.append(service.create_ticket(user=user, **data))
+                    db.session.commit()
                 rates[mode]["create"].append(ops / (time.perf_counter() - started))
                 started = time.perf_counter()
                 for ticket in created:
                     service.transition_ticket(user=user, ticket=ticket, status="RESOLVED")
+                    db.session.commit()
                 rates[mode]["transition"].append(ops / (time.perf_counter() - started))
     return {m: {k: statistics.median(v) for k, v in kinds.items()} for m, kinds in rates.items()}
 
@@ -215,15 +219,21 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Keep an already seeded database of that size.")
     parser.add_argument("--grow-from", help="Make each size by copying this seeded database's tickets.")
     parser.add_argument("--skip-writes", action="store_true", help="Leave out the write throughput.")
+    parser.add_argument("--write-rounds", type=int, default=3, help="Interleaved rounds of 200 writes each.")
     args = parser.parse_args()
     for n in args.sizes:
         env = grow(args.grow_from, n) if args.grow_from else _database(n, args.reuse)
-        with gunicorn(env) as base:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {issue_token(base)}"
-            lat = latencies(base, session, args.requests, args.exact_requests)
-            pct = percentile_rows(base, session)
-        report(n, lat, pct, None if args.skip_writes else write_throughput(env))
+        try:
+            with gunicorn(env) as base:
+                session = requests.Session()
+                session.headers["Authorization"] = f"Bearer {issue_token(base)}"
+                lat = latencies(base, session, args.requests, args.exact_requests)
+                pct = percentile_rows(base, session)
+        except subprocess.TimeoutExpired:  # gunicorn took longer than its graceful timeout to stop
+            print("gunicorn did not stop within 30 s", file=sys.stderr)
+        report(n, lat, pct, None)
+        if not args.skip_writes:
+            report(n, [], [], write_throughput(env, rounds=args.write_rounds))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Benchmark the tickets API's hot paths over HTTP: gunicorn (1 worker by default), PostgreSQL, N tickets.
 
-Usage: python bench/bench_api.py [--tickets 100000] [--requests 200] [--db bench_api] [--lists-only]
+Usage: python bench/bench_api.py [--tickets 100000] [--requests 200] [--db bench_api] [--lists-only] [--reuse]
 Without --lists-only it trains a model first (temporary MLflow store), so create auto-triages and the predict
-endpoints run. A case the code under test does not support (an older checkout) prints n/a.
+endpoints run. --reuse keeps an existing database of that name as it is (no reseeding: a before/after pair on
+the same rows). A case the code under test does not support (an older checkout) prints n/a.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ import time
 from collections.abc import Callable
 
 import requests
-from harness import ROOT, gunicorn, issue_token, measure, prepare_database, print_table
+from harness import (
+    ROOT,
+    command_env,
+    database_exists,
+    database_url,
+    gunicorn,
+    issue_token,
+    measure,
+    prepare_database,
+    print_table,
+)
 
 TARGETS = {
     "list first page": 8,
@@ -27,6 +38,16 @@ TARGETS = {
     "create (auto-triage)": 7,
     "ml_predict": 6,
     "free-text predict": 5,
+}
+# The seeded texts are English; lang=italian runs the same index through the Italian stemmer.
+SEARCHES = {
+    "list q= one common word": {"q": "invoice"},
+    "list q= two words": {"q": "refund charged"},
+    "list q= rarer word": {"q": "mastercard"},
+    "list q= two words rarely together": {"q": "password invoice"},
+    "list q= one common word, lang=italian": {"q": "invoice", "lang": "italian"},
+    "list q= two words, lang=italian": {"q": "refund charged", "lang": "italian"},
+    "list q= Italian words, lang=italian": {"q": "fattura addebitata", "lang": "italian"},
 }
 TEXT = {
     "title": "Charged twice for the March invoice",
@@ -63,8 +84,8 @@ def list_cases(s: requests.Session, base: str, n: int) -> list:
         _try("list cursor page (deep)", lambda i: s.get(f"{base}/api/tickets/", params=deep), n, rows)
     except (requests.HTTPError, KeyError):
         print("list cursor page (deep): n/a")
-    _try("list q= one common word", lambda i: s.get(f"{base}/api/tickets/?q=invoice"), n // 2, rows)
-    _try("list q= two words", lambda i: s.get(f"{base}/api/tickets/?q=refund%20charged"), n // 2, rows)
+    for name, query in SEARCHES.items():
+        _try(name, lambda i, query=query: s.get(f"{base}/api/tickets/", params=query), n // 2, rows)
     return rows
 
 
@@ -115,10 +136,14 @@ def main() -> None:
     parser.add_argument("--db", default="bench_api")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--lists-only", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing database as it is")
     args = parser.parse_args()
     store = tempfile.mkdtemp(prefix="bench-api-mlflow-")
     extra = {"MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db", "MLFLOW_ARTIFACT_ROOT": f"{store}/art"}
-    env = prepare_database(args.db, tickets=args.tickets, env_extra=extra)
+    if args.reuse and database_exists(args.db):
+        env = command_env(DATABASE_URL=database_url(args.db), **extra)
+    else:
+        env = prepare_database(args.db, tickets=args.tickets, env_extra=extra)
     if not args.lists_only:
         subprocess.run(["flask", "train"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=1800)
     serve_env = {**env, "ML_LOAD_ON_START": "false" if args.lists_only else "true"}

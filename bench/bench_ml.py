@@ -44,7 +44,9 @@ def workers_state(session: requests.Session, base: str, polls: int) -> dict[int,
     seen: dict[int, dict] = {}
     for _ in range(polls):
         with contextlib.suppress(requests.RequestException, KeyError, ValueError):
-            worker = session.get(f"{base}/api/ml/model/", timeout=30).json()["worker"]
+            # A fresh connection each time: a kept-alive one stays with one gthread worker.
+            answer = session.get(f"{base}/api/ml/model/", headers={"Connection": "close"}, timeout=30)
+            worker = answer.json()["worker"]
             seen[worker["pid"]] = worker
     return seen
 
@@ -156,6 +158,7 @@ class Rows(list):
 
 def run(args: argparse.Namespace) -> list[tuple[str, str]]:
     scratch = Path(tempfile.mkdtemp(prefix="jobs-bench-"))
+    print(f"scratch folder (MLflow store, index cache; for --serve-only): {scratch}", flush=True)
     index_dir = scratch / "similarity"
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
     import redis

@@ -26,6 +26,10 @@ CALLS = {
     "backlog": service.backlog,
     "reopens": service.reopens,
     "first-response": service.first_response,
+    "sla": service.sla,
+    "sla/at-risk": lambda window, **kw: service.at_risk(
+        hours=(window.end - window.start).total_seconds() / 3600, limit=100, **kw
+    ),
 }
 
 

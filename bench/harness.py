@@ -29,6 +29,17 @@ def database_url(name: str) -> str:
     return sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def database_exists(name: str) -> bool:
+    """Whether database `name` exists on the admin URL's server."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(ADMIN_URL)
+    with engine.connect() as conn:
+        found = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+    engine.dispose()
+    return found is not None
+
+
 def prepare_database(name: str, *, tickets: int, env_extra: dict[str, str] | None = None) -> dict[str, str]:
     """(Re)create database `name`, migrate it, create an admin and seed tickets; return the command env."""
     import sqlalchemy as sa
@@ -97,7 +108,11 @@ def gunicorn(
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a worker busy loading a large model: do not lose the results
+            proc.kill()
+            proc.wait(timeout=30)
         if log is not None:
             out.close()
 

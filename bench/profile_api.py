@@ -2,7 +2,8 @@
 
 Usage: DATABASE_URL=... MLFLOW_TRACKING_URI=... python bench/profile_api.py [--requests 300] [--html DIR]
 Needs a migrated, seeded database with the user `bench` (password "benchmark passphrase") and a champion model
-(as bench/bench_api.py prepares). Prints each path's slowest frames; --html writes one flame graph per path.
+(as bench/bench_api.py prepares). Prints each path's SQL statements per request (and the statements of one
+request) and its slowest frames; --html writes one flame graph per path.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from pyinstrument import Profiler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
+from app.extensions import db
 from app.ml.serving import model_cache
 
 TEXT = {"title": "Charged twice for the March invoice", "description": "Two payments for one order."}
@@ -28,8 +31,12 @@ def main() -> None:
     parser.add_argument("--html", type=Path)
     args = parser.parse_args()
     app = create_app()
+    statements: list[str] = []
     with app.app_context():
         model_cache(app).refresh(wait=True)
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split()))
+        )
     client = app.test_client()
     token = client.post("/api/auth/tokens/", json={"name": "p"}, auth=("bench", "benchmark passphrase")).json
     h = {"Authorization": f"Bearer {token['token']}"}
@@ -47,6 +54,10 @@ def main() -> None:
     for name, call in cases.items():
         for i in range(10):
             assert call(i).status_code < 300, (name, call(i).json)
+        statements.clear()
+        call(10)
+        print(f"\n{name}: {len(statements)} SQL statements per request (without pool ping, BEGIN, COMMIT)")
+        print("\n".join(f"  {text[:160]}" for text in statements))
         profiler = Profiler(interval=0.0005)
         started = time.perf_counter()
         with profiler:

@@ -8,13 +8,14 @@ import os
 os.environ["HUEY_IMMEDIATE"] = "true"
 
 import pytest
-import sqlalchemy as sa
 
 from app import create_app
 from app.auth import service as auth_service
 from app.config import TestConfig
 from app.extensions import db
 from tests.factories import TicketFactory, UserFactory
+from tests.helpers.database import wipe
+from tests.helpers.forms import login
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -35,9 +36,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="session")
-def app():
-    """One app and schema for the session (tests may create_all; production uses migrations)."""
-    app = create_app(TestConfig())
+def app(tmp_path_factory):
+    """One app and schema for the session (tests may create_all; production uses migrations).
+
+    Its MLflow store and similarity index folder are throwaway folders, never the repository's mlruns/.
+    """
+    ml = tmp_path_factory.mktemp("mlflow")
+    app = create_app(
+        TestConfig(
+            MLFLOW_TRACKING_URI=f"sqlite:///{ml / 'mlflow.db'}",
+            MLFLOW_ARTIFACT_ROOT=str(ml / "artifacts"),
+            SIMILARITY_INDEX_DIR=str(ml / "similarity"),
+        )
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -45,16 +56,6 @@ def app():
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-def _wipe() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(sa.text(f"DELETE FROM {name}"))
-    db.session.commit()
 
 
 def _forget_model(app) -> None:
@@ -70,7 +71,7 @@ def _clean_db(app):
     with app.app_context():
         app.extensions["throttling"].reset()
         _forget_model(app)
-        _wipe()
+        wipe()
         yield
         db.session.rollback()
         db.session.remove()
@@ -120,3 +121,12 @@ def agent(make_user):
 @pytest.fixture
 def requester(make_user):
     return make_user(role="requester", username="requester")
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    """A test client with an admin logged in to the admin site."""
+    client = app.test_client()
+    response = login(client, admin.username)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

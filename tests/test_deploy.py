@@ -10,12 +10,11 @@ import pytest
 import requests
 import yaml
 
+from app.config import Config, IsolatedEnv
 from tests.helpers import ROOT, command_env, free_port, run, scratch_postgres, wait_for
 
 BOOT_SECONDS = 150  # migrations, then gunicorn's MLflow store check, then a worker importing the app
-CONFIG_NAMES = set(
-    re.findall(r'\bs\.(?:text|integer|number|flag)\("([A-Z0-9_]+)"', (ROOT / "app/config.py").read_text())
-)
+CONFIG_NAMES = set(Config(IsolatedEnv()).setting_names)
 
 
 def _example_names() -> set[str]:
@@ -74,6 +73,17 @@ def test_compose_runs_a_jobs_worker_on_the_redis_queue():
     assert set(worker["environment"]) <= CONFIG_NAMES | {"MLFLOW_DISABLE_TELEMETRY", "REDIS_URL"}
 
 
+def test_web_and_worker_share_the_similarity_index_folder():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    # The default SIMILARITY_INDEX_DIR is instance/similarity under the code, which the image puts in /srv.
+    default = Config(IsolatedEnv()).SIMILARITY_INDEX_DIR
+    assert default == str(ROOT / "instance" / "similarity")
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "WORKDIR /srv" in dockerfile and "mkdir -p instance/similarity" in dockerfile
+    for name in ("web", "worker"):
+        assert "similarity:/srv/instance/similarity" in services[name]["volumes"], name
+
+
 def test_dockerfile_runs_boot_sh_as_non_root():
     text = (ROOT / "Dockerfile").read_text()
     assert text.startswith("#") and "FROM python:3.11-slim" in text
@@ -103,8 +113,22 @@ def test_env_and_secrets_are_not_committed():
     assert not [f for f in tracked if f.startswith(("mlruns/", "instance/")) and not f.endswith(".gitkeep")]
 
 
+def _serve(env: dict[str, str], port: int) -> tuple[requests.Response, str]:
+    """Run ./boot.sh until it is ready; return the readiness answer and everything it printed."""
+    proc = subprocess.Popen(
+        ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
+        unauthenticated = requests.get(f"http://127.0.0.1:{port}/api/tickets/", timeout=5)
+        assert unauthenticated.status_code == 401 and unauthenticated.json()["code"] == 401
+    finally:
+        output = _stop(proc)
+    return ready, output
+
+
 @pytest.mark.slow
-def test_boot_sh_migrates_a_fresh_postgres_and_serves(app, tmp_path):
+def test_boot_sh_migrates_once_then_serves_with_or_without_migrating(app, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
@@ -118,50 +142,19 @@ def test_boot_sh_migrates_a_fresh_postgres_and_serves(app, tmp_path):
             WEB_CONCURRENCY="1",
             MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
             GUNICORN_CMD_ARGS="--no-control-socket",
+            GUNICORN_GRACEFUL_TIMEOUT="3",
         )
-        proc = subprocess.Popen(
-            ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        try:
-            ready = wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
-            assert ready.json()["components"]["database"]["status"] == "ok"
-            r = requests.get(f"http://127.0.0.1:{port}/api/tickets/", timeout=5)
-            assert r.status_code == 401 and r.json()["code"] == 401
-        finally:
-            _stop(proc)
+        ready, output = _serve(env, port)  # the default: migrate a fresh database, then serve
+        assert "Running upgrade" in output
+        assert ready.json()["components"]["database"]["status"] == "ok"
+        migrated = run(["./boot.sh", "migrate"], env)  # compose's one-off migrate service, run again
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        assert "Running upgrade" not in migrated.stderr
         check = run(["flask", "db", "check"], env)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "No new upgrade operations detected" in check.stdout + check.stderr
-
-
-@pytest.mark.slow
-def test_boot_sh_migrate_runs_once_and_serving_can_skip_migrations(app, tmp_path):
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("postgresql"):
-        pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
-    port = free_port()
-    with scratch_postgres(url) as db_url:
-        env = command_env(
-            DATABASE_URL=db_url,
-            APP_ENV="production",
-            SECRET_KEY="x" * 64,
-            BIND=f"127.0.0.1:{port}",
-            WEB_CONCURRENCY="1",
-            MIGRATE_ON_START="false",
-            MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
-            GUNICORN_CMD_ARGS="--no-control-socket",
-        )
-        migrated = run(["./boot.sh", "migrate"], env)
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        assert "Running upgrade" in migrated.stderr
-        proc = subprocess.Popen(
-            ["./boot.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        try:
-            wait_for(f"http://127.0.0.1:{port}/health/ready", timeout=BOOT_SECONDS, proc=proc)
-        finally:
-            output = _stop(proc)
-        assert "Running upgrade" not in output and "Context impl" not in output
+        _, output = _serve({**env, "MIGRATE_ON_START": "false"}, port)
+        assert "Context impl" not in output
 
 
 def _stop(proc: subprocess.Popen) -> str:

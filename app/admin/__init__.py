@@ -10,6 +10,8 @@ from app.admin.auth import LoginView, LogoutView
 from app.admin.dashboard import DashboardView
 from app.admin.tickets_view import TicketView
 from app.admin.views import EventView, TokenView, UserView
+from app.audit.admin import DeletionView
+from app.audit.models import Deletion
 from app.auth.models import ApiToken, User
 from app.extensions import db
 from app.sla.admin import SlaTargetView
@@ -37,6 +39,7 @@ def register_admin(app: Flask) -> Admin:
     admin.add_view(TokenView(ApiToken, db, name="API tokens", endpoint="api_token"))
     admin.add_view(WebhookView(WebhookEndpoint, db, name="Webhooks", endpoint="webhook"))
     admin.add_view(DeliveryView(WebhookDelivery, db, name="Webhook deliveries", endpoint="webhook_delivery"))
+    admin.add_view(DeletionView(Deletion, db, name="Deletions", endpoint="deletion"))
     admin.add_view(LoginView(name="Sign in", url="login", endpoint="admin_login"))
     admin.add_view(LogoutView(name="Log out", url="logout", endpoint="admin_logout"))
     return admin

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.auth.service import end_sessions
 from app.auth.throttle import checked_password
 from app.errors import Forbidden
@@ -49,7 +49,7 @@ def session_user() -> User | None:
 def admin_user() -> User:
     """The logged-in admin, the actor of admin changes (views run only after is_accessible passed)."""
     user = session_user()
-    if user is None or user.role != "admin":
+    if user is None or user.role != Role.ADMIN:
         raise Forbidden("An admin session is required.")
     return user
 
@@ -91,7 +91,7 @@ class AdminAccess(AdminPage):
 
     def is_accessible(self) -> bool:
         user = session_user()
-        return user is not None and user.role == "admin"
+        return user is not None and user.role == Role.ADMIN
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         if session_user() is None:
@@ -110,7 +110,7 @@ class LoginView(AdminPage, BaseView):
         form = LoginForm()
         error = None
         current = session_user()
-        if request.method == "GET" and current is not None and current.role == "admin":
+        if request.method == "GET" and current is not None and current.role == Role.ADMIN:
             return redirect(_safe_next(request.args.get("next")))
         if form.validate_on_submit():
             try:

@@ -7,7 +7,7 @@ from typing import Any
 from app.auth.models import User
 from app.errors import PreconditionFailed
 from app.tickets import service
-from app.tickets.models import Ticket
+from app.tickets.models import Priority, Status, Ticket
 from app.tickets.workflow import check_transition
 
 EDITABLE = ("title", "description", "priority", "category")
@@ -19,11 +19,16 @@ def _field_changes(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_from_form(*, actor: User, data: dict[str, Any]) -> Ticket:
-    """Create a ticket filed by the admin through service.create_ticket."""
-    fields = {field: data.get(field) or None for field in (*EDITABLE, "status")}
-    payload = {key: value for key, value in fields.items() if value is not None}
-    payload["assigned_to"] = data.get("assigned_to_id")
-    return service.create_ticket(user=actor, data=payload)
+    """Create a ticket filed by the admin through service.create_ticket (the caller commits)."""
+    return service.create_ticket(
+        user=actor,
+        title=data["title"],
+        description=data["description"],
+        priority=data.get("priority") or Priority.MEDIUM,
+        status=data.get("status") or Status.OPEN,
+        category=data.get("category") or None,
+        assigned_to=data.get("assigned_to_id"),
+    )
 
 
 CHANGED_MEANWHILE = (
@@ -40,7 +45,7 @@ def based_on_version(value: Any) -> int | None:
 
 
 def apply_form(*, actor: User, ticket_id: int, based_on: int | None, data: dict[str, Any]) -> Ticket:
-    """Apply an edit form (fields, assignee, then status) through the services in one transaction.
+    """Apply an edit form (fields, assignee, then status) through the services (the caller commits).
 
     The ticket is locked and must still be at the version the form was based on, so an admin never
     overwrites a change made meanwhile; then only the fields the admin changed are written. The workflow
@@ -57,10 +62,9 @@ def apply_form(*, actor: User, ticket_id: int, based_on: int | None, data: dict[
         check_transition(ticket.status, status)
     assignee_id = data.get("assigned_to_id", ticket.assigned_to_id)
     if assignee_id != ticket.assigned_to_id:
-        service.assign_ticket(user=actor, ticket=ticket, assignee_id=assignee_id, commit=False)
+        service.assign_ticket(user=actor, ticket=ticket, assignee_id=assignee_id)
     if changes := _field_changes(ticket, data):
-        service.update_ticket(user=actor, ticket=ticket, changes=changes, commit=False)
+        service.update_ticket(user=actor, ticket=ticket, **changes)
     if status != ticket.status:
-        service.transition_ticket(user=actor, ticket=ticket, status=status, commit=False)
-    service.save_changes()
+        service.transition_ticket(user=actor, ticket=ticket, status=status)
     return ticket

@@ -110,9 +110,11 @@ class SecureModelView(AdminAccess, ModelView):
         raise NotImplementedError(f"{type(self).__name__} writes only through services")
 
     def run_service(self, call: Callable[[], Any]) -> Any:
-        """Run a service call; a domain error becomes a flash message, rolls back and returns False."""
+        """Run a service call and commit; a domain error is flashed, rolled back and returns False."""
         try:
-            return call()
+            result = call()
+            db.session.commit()
+            return result
         except DomainError as exc:
             db.session.rollback()
             flash(describe_error(exc), "error")

@@ -7,23 +7,25 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.analytics.breakdown import CATEGORY_KEYS, breakdown
+from app.analytics.backlog import is_open
+from app.analytics.breakdown import (
+    CATEGORY_KEYS,
+    backlog_answer,
+    breakdown,
+    mttr_entry,
+    trends_answer,
+    windowed,
+)
 from app.analytics.dialect import as_date, period_key, seconds_between, tune_session
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
 from app.analytics.percentiles import duration_stats
-from app.analytics.window import Window, periods
+from app.analytics.window import Window
 from app.auth.models import User
 from app.extensions import db
-from app.tickets.milestones import in_literals, tickets
-from app.tickets.models import OPEN_STATUSES, PRIORITIES
+from app.tickets.milestones import tickets
 from app.timeutil import utcnow
 
 FIGURES = ("mean", "median", "p90")
-
-
-def is_open() -> sa.ColumnElement:
-    """The ticket is in the backlog (OPEN or IN_PROGRESS), spelled to match ix_tickets_open_created_at."""
-    return in_literals(tickets.c.status, OPEN_STATUSES)
 
 
 def _in_window(column: sa.ColumnElement, window: Window) -> sa.ColumnElement:
@@ -57,21 +59,7 @@ def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: Us
         .group_by(period, tickets.c.category)
     )
     grouped = {(as_date(r.period), r.category): r.n for r in db.session.execute(query)}
-    by_category: Counter[str | None] = Counter()
-    for (_, category), n in grouped.items():
-        by_category[category] += n
-    series = [
-        {"period": start, "counts": {c or "none": grouped.get((start, c), 0) for c in CATEGORY_KEYS}}
-        for start in periods(window, interval)
-    ]
-    return {
-        "from": window.start,
-        "to": window.end,
-        "interval": interval,
-        "total": sum(by_category.values()),
-        "by_category": [{"category": c, "count": by_category[c]} for c in CATEGORY_KEYS],
-        "series": series,
-    }
+    return trends_answer(window, interval, grouped)
 
 
 def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
@@ -94,19 +82,15 @@ def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, 
 
     def entry(dim: str, key: str | None) -> dict[str, Any]:
         row = rows.get((dim, key))
-        figures = _figures(row)
-        return {
-            "resolved_count": row.n if row else 0,
-            "mttr_seconds": figures["mean_seconds"],
-            "median_seconds": figures["median_seconds"],
-            "p90_seconds": figures["p90_seconds"],
-        }
+        f = _figures(row)
+        return mttr_entry(
+            resolved=row.n if row else 0,
+            mean=f["mean_seconds"],
+            median=f["median_seconds"],
+            p90=f["p90_seconds"],
+        )
 
-    return {
-        "from": window.start,
-        "to": window.end,
-        **breakdown(entry),
-    }
+    return windowed(window, breakdown(entry))
 
 
 def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
@@ -171,21 +155,14 @@ def backlog(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[st
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     age = _stats_rows(ages, {"all": None}).get(("all", None))
-    return {
-        "from": window.start,
-        "to": window.end,
-        "as_of": now,
-        "open_count": sum(by["status"].values()),
-        "by_status": [{"status": s, "count": by["status"][s]} for s in OPEN_STATUSES],
-        "by_category": [{"category": c, "count": by["category"][c]} for c in CATEGORY_KEYS],
-        "by_priority": [{"priority": p, "count": by["priority"][p]} for p in PRIORITIES],
-        "by_assignee": [
-            {"assignee": {"id": uid, "username": name} if uid is not None else None, "count": n}
-            for (uid, name), n in assignees
-        ],
-        "median_age_seconds": _round(age.median if age else None),
-        "p90_age_seconds": _round(age.p90 if age else None),
-    }
+    listed = [
+        {"assignee": {"id": uid, "username": name} if uid is not None else None, "count": n}
+        for (uid, name), n in assignees
+    ]
+    figures = backlog_answer(
+        by=by, assignees=listed, median_age=age.median if age else None, p90_age=age.p90 if age else None
+    )
+    return {**windowed(window, {"as_of": now}), **figures}
 
 
 def _reopen_rate(resolved: int, reopened: int) -> dict[str, Any]:

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from app.analytics.dialect import seconds_between
 from app.tickets.milestones import response_settled_at, tickets
-from app.tickets.models import Ticket
+from app.tickets.models import OPEN_STATUSES, Ticket
 from app.timeutil import as_utc
 
 TIMED = ("created", "resolved")  # measures with a duration histogram
@@ -57,6 +57,48 @@ def ticket_facts(t: Ticket) -> tuple[Fact, ...]:
 
 
 @dataclass(frozen=True)
+class OpenTicket:
+    """An open ticket's place in the backlog rollup."""
+
+    day: date
+    status: str
+    category: str
+    priority: str
+    assignee_id: int  # 0 when unassigned
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A ticket still waiting on an SLA target, on the day that target is due (the at-risk rollup)."""
+
+    target: str  # "first_response" or "resolution"
+    day: date
+    category: str
+    priority: str
+
+
+Row = Fact | OpenTicket | Waiting
+
+
+def _waiting(t: Ticket, key: tuple[str, str]) -> tuple[Waiting, ...]:
+    found = []
+    if t.first_resolved_at is None and t.first_response_at is None and t.first_response_due_at is not None:
+        found.append(Waiting("first_response", as_utc(t.first_response_due_at).date(), *key))
+    if t.first_resolved_at is None and t.resolution_due_at is not None:
+        found.append(Waiting("resolution", as_utc(t.resolution_due_at).date(), *key))
+    return tuple(found)
+
+
+def ticket_rows(t: Ticket) -> tuple[Row, ...]:
+    """What one ticket contributes to the rollups: facts, backlog entry while open, targets waited on."""
+    key = (t.category or "none", t.priority)
+    found: tuple[Row, ...] = (*ticket_facts(t), *_waiting(t, key))
+    if t.status not in OPEN_STATUSES:
+        return found
+    return (*found, OpenTicket(as_utc(t.created_at).date(), t.status, *key, t.assigned_to_id or 0))
+
+
+@dataclass(frozen=True)
 class MeasureSql:
     """A measure over the tickets table: its instant, duration in seconds (or None) and flag (or None)."""
 
@@ -85,3 +127,7 @@ def category_key() -> sa.ColumnElement:
     """The rollups' category key of a ticket row."""
     # As a plain string: the column's enum type would refuse to read back the "none" key.
     return sa.func.coalesce(sa.type_coerce(tickets.c.category, sa.String), "none")
+
+
+def micros_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.cast(sa.func.round(seconds * 1_000_000), sa.BigInteger)

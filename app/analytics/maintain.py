@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app.analytics.facts import Fact, ticket_facts
-from app.analytics.rollups import apply_delta
+from app import commit_hooks
+from app.analytics.delta import apply_delta
+from app.analytics.facts import Row, ticket_rows
 from app.extensions import db
 from app.tickets.models import Ticket
 from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
@@ -22,7 +22,7 @@ from app.tickets.signals import ticket_changing, ticket_created, ticket_deleting
 PENDING = "analytics_rollups_pending"  # session.info: {ticket id: (ticket, facts before, deleted)}
 
 
-def _pending() -> dict[int, tuple[Ticket, tuple[Fact, ...], bool]]:
+def _pending() -> dict[int, tuple[Ticket, tuple[Row, ...], bool]]:
     return db.session.info.setdefault(PENDING, {})
 
 
@@ -31,11 +31,11 @@ def _created(sender: Flask, *, ticket: Ticket, **_: Any) -> None:
 
 
 def _changing(sender: Flask, *, ticket: Ticket, **_: Any) -> None:
-    _pending().setdefault(ticket.id, (ticket, ticket_facts(ticket), False))
+    _pending().setdefault(ticket.id, (ticket, ticket_rows(ticket), False))
 
 
 def _deleting(sender: Flask, *, ticket: Ticket, **_: Any) -> None:
-    entry = _pending().get(ticket.id) or (ticket, ticket_facts(ticket), False)
+    entry = _pending().get(ticket.id) or (ticket, ticket_rows(ticket), False)
     _pending()[ticket.id] = (ticket, entry[1], True)
 
 
@@ -43,16 +43,12 @@ def _apply_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
-    added: list[Fact] = []
-    removed: list[Fact] = []
+    added: list[Row] = []
+    removed: list[Row] = []
     for ticket, before, deleted in pending.values():
         removed += before
-        added += () if deleted else ticket_facts(ticket)
+        added += () if deleted else ticket_rows(ticket)
     apply_delta(added=added, removed=removed)
-
-
-def _discard(session: Session, *_: Any) -> None:
-    session.info.pop(PENDING, None)
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +59,4 @@ def init_app(app: Flask) -> None:
         (ticket_deleting, _deleting),
     ):
         signal.connect(receiver, sender=app, weak=False)
-    if not sa.event.contains(db.session, "before_commit", _apply_pending):
-        sa.event.listen(db.session, "before_commit", _apply_pending)
-        sa.event.listen(db.session, "after_rollback", _discard)
+    commit_hooks.before_commit(order=commit_hooks.ROLLUPS, keys=(PENDING,), run=_apply_pending)

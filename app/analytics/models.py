@@ -45,3 +45,28 @@ class RollupBucket(Model):
     priority: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     bucket: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     tickets: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RollupOpen(Model):
+    """Tickets open now (OPEN, IN_PROGRESS) per creation day (UTC), status, category, priority, assignee."""
+
+    __tablename__ = "analytics_open"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    priority: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, comment="0: unassigned.")
+    tickets: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RollupWaiting(Model):
+    """Tickets still waiting on an SLA target (first_response, resolution) per due day (UTC) and cell."""
+
+    __tablename__ = "analytics_waiting"
+
+    target: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    priority: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    tickets: Mapped[int] = mapped_column(sa.BigInteger, default=0)

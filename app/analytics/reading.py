@@ -15,12 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.analytics.dialect import as_date, period_key
-from app.analytics.facts import category_key, measure_sql
+from app.analytics.dialect import as_date, day_period, period_key
+from app.analytics.facts import category_key, measure_sql, micros_sql
 from app.analytics.filters import AnalyticsFilters, ticket_conditions
-from app.analytics.models import RollupBucket, RollupCount
-from app.analytics.rollups import micros_sql
-from app.analytics.sketch import bucket_sql
+from app.analytics.models import RollupCount
 from app.analytics.window import Window
 from app.auth.models import User
 from app.extensions import db
@@ -99,7 +97,7 @@ def split_window(window: Window) -> Split:
     return Split(edges, (first, last), _bucket_spans(first, last))
 
 
-def _rollup_filters(table: Any, filters: AnalyticsFilters) -> list[sa.ColumnElement]:
+def rollup_filters(table: Any, filters: AnalyticsFilters) -> list[sa.ColumnElement]:
     conditions = []
     if filters.category:
         conditions.append(table.c.category == filters.category)
@@ -111,24 +109,30 @@ def _rollup_filters(table: Any, filters: AnalyticsFilters) -> list[sa.ColumnElem
 def count_totals(
     measure: str, window: Window, filters: AnalyticsFilters, *, user: User, by_day: bool = False
 ) -> dict[tuple, Totals]:
-    """{(category, priority[, day]): Totals} of a measure over the window."""
+    """{(category, priority[, day]): Totals} of a measure over the window, in one statement."""
     split, found = split_window(window), defaultdict[tuple, Totals](Totals)
-    table: Any = RollupCount.__table__
+    parts = [exact_totals_query(measure, edge, filters, user=user, by_day=by_day) for edge in split.edges]
     if split.days:
-        keys = [table.c.category, table.c.priority, *([table.c.day] if by_day else [])]
-        sums = [sa.func.sum(table.c[c]) for c in ("tickets", "timed", "sum_us", "flagged")]
-        query = (
-            sa.select(*keys, *sums)
-            .where(table.c.measure == measure, table.c.day >= split.days[0], table.c.day < split.days[1])
-            .where(*_rollup_filters(table, filters))
-            .group_by(*keys)
-        )
-        for row in db.session.execute(query):
-            found[_key(row, by_day)].add(row[-4:])
-    for edge in split.edges:
-        for row in db.session.execute(exact_totals_query(measure, edge, filters, user=user, by_day=by_day)):
-            found[_key(row, by_day)].add(row[-4:])
+        parts.append(_rollup_totals(measure, split.days, filters, by_day))
+    if not parts:
+        return found
+    for row in db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
+        found[_key(row, by_day)].add(row[-4:])
     return found
+
+
+def _rollup_totals(
+    measure: str, days: tuple[date, date], filters: AnalyticsFilters, by_day: bool
+) -> sa.Select:
+    table: Any = RollupCount.__table__
+    keys = [table.c.category, table.c.priority, *([table.c.day] if by_day else [])]
+    sums = [sa.func.sum(table.c[c]) for c in ("tickets", "timed", "sum_us", "flagged")]
+    return (
+        sa.select(*keys, *sums)
+        .where(table.c.measure == measure, table.c.day >= days[0], table.c.day < days[1])
+        .where(*rollup_filters(table, filters))
+        .group_by(*keys)
+    )
 
 
 def _key(row: sa.Row, by_day: bool) -> tuple:
@@ -163,46 +167,27 @@ def exact_totals_query(
     ).group_by(*keys)
 
 
-def histograms(measure: str, window: Window, filters: AnalyticsFilters, *, user: User) -> dict[Cell, Counter]:
-    """{(category, priority): Counter(bucket -> durations)} of a timed measure over the window."""
-    split, found = split_window(window), defaultdict[Cell, Counter](Counter)
-    table: Any = RollupBucket.__table__
-    spans = [
-        (sa.and_(table.c.grain == grain, table.c.period >= a, table.c.period < b), sign)
-        for grain, a, b, sign in split.bucket_spans
-    ]
-    if spans:
-        keys = (table.c.category, table.c.priority, table.c.bucket)
-        sign = (
-            sa.case(*[(condition, -1) for condition, s in spans if s < 0], else_=1)
-            if any(s < 0 for _, s in spans)
-            else sa.literal(1)
-        )
-        query = (
-            sa.select(*keys, sa.func.sum(table.c.tickets * sign))
-            .where(
-                table.c.measure == measure, sa.or_(*(c for c, _ in spans)), *_rollup_filters(table, filters)
-            )
+def created_per_period(
+    window: Window, filters: AnalyticsFilters, *, user: User, interval: str
+) -> Counter[tuple[date, str]]:
+    """{(period start, category key): tickets created} over the window, grouped in the database."""
+    split, table = split_window(window), RollupCount.__table__
+    parts = []
+    for edge in split.edges:
+        keys = [period_key(tickets.c.created_at, interval), category_key()]
+        where = [tickets.c.created_at >= edge.start, tickets.c.created_at < edge.end]
+        parts.append(
+            sa.select(*keys, sa.func.count())
+            .where(*where, *ticket_conditions(filters, user=user))
             .group_by(*keys)
         )
-        for category, priority, bucket, n in db.session.execute(query):
-            if n:
-                found[(category, priority)][bucket] += int(n)
-    spec = measure_sql(measure)
-    if spec.seconds is None:
-        raise ValueError(f"{measure} has no durations")
-    for edge in split.edges:
-        rows = (
-            sa.select(
-                category_key().label("category"),
-                tickets.c.priority.label("priority"),
-                bucket_sql(spec.seconds).label("bucket"),
-            )
-            .where(spec.at >= edge.start, spec.at < edge.end, spec.seconds.is_not(None))
-            .where(*ticket_conditions(filters, user=user))
-            .subquery()
-        )
-        keys = (rows.c.category, rows.c.priority, rows.c.bucket)
-        for category, priority, b, n in db.session.execute(sa.select(*keys, sa.func.count()).group_by(*keys)):
-            found[(category, priority)][b] += int(n)
+    if split.days:
+        keys = [day_period(table.c.day, interval), table.c.category]
+        days = [table.c.day >= split.days[0], table.c.day < split.days[1], *rollup_filters(table, filters)]
+        where = [table.c.measure == "created", *days]
+        parts.append(sa.select(*keys, sa.func.sum(table.c.tickets)).where(*where).group_by(*keys))
+    found: Counter[tuple[date, str]] = Counter()
+    if parts:
+        for period, category, n in db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
+            found[(as_date(period), category)] += int(n or 0)
     return found

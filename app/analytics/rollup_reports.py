@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
 from typing import Any
 
-from app.analytics.breakdown import CATEGORY_KEYS, breakdown
+from app.analytics.breakdown import CATEGORY_KEYS, breakdown, mttr_entry, trends_answer, windowed
 from app.analytics.filters import AnalyticsFilters
-from app.analytics.reading import Totals, count_totals, histograms
-from app.analytics.sketch import percentiles
-from app.analytics.window import Window, period_start, periods
+from app.analytics.histograms import percentiles_by_dimension
+from app.analytics.reading import Totals, count_totals, created_per_period
+from app.analytics.sketch import PERCENTILES
+from app.analytics.window import Window
 from app.auth.models import User
 from app.tickets.models import PRIORITIES
 
@@ -20,23 +20,21 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def _merge(cells: dict[tuple, Any], keep: Callable[[tuple], bool], empty: Callable[[], Any]) -> Any:
-    merged = empty()
+def _merge(cells: dict[tuple, Totals], keep: Callable[[tuple], bool]) -> Totals:
+    merged = Totals()
     for key, value in cells.items():
-        if keep(key) and isinstance(merged, Counter):
-            merged.update(value)
-        elif keep(key):
+        if keep(key):
             merged.add(value)
     return merged
 
 
-def _dimensions(cells: dict[tuple, Any], empty: Callable[[], Any]) -> Iterable[tuple[str, str | None, Any]]:
+def _dimensions(cells: dict[tuple, Totals]) -> Iterable[tuple[str, str | None, Totals]]:
     """('all', None, merged), ('category', c, merged) for each c, ('priority', p, merged) for each p."""
-    yield "all", None, _merge(cells, lambda k: True, empty)
+    yield "all", None, _merge(cells, lambda k: True)
     for category in CATEGORY_KEYS:
-        yield "category", category, _merge(cells, _matches(0, category or "none"), empty)
+        yield "category", category, _merge(cells, _matches(0, category or "none"))
     for priority in PRIORITIES:
-        yield "priority", priority, _merge(cells, _matches(1, priority), empty)
+        yield "priority", priority, _merge(cells, _matches(1, priority))
 
 
 def _matches(position: int, value: str) -> Callable[[tuple], bool]:
@@ -48,17 +46,16 @@ def _duration_figures(
 ) -> dict[tuple, dict]:
     """{(dim, key): {count, timed, mean, median, p90}} for a timed measure."""
     totals = count_totals(measure, window, filters, user=user)
-    hists = histograms(measure, window, filters, user=user)
+    quantiles = percentiles_by_dimension(measure, window, filters, user=user)
     figures: dict[tuple, dict] = {}
-    merged_hists = {(d, k): h for d, k, h in _dimensions(hists, Counter)}
-    for dim, key, total in _dimensions(totals, Totals):
+    for dim, key, total in _dimensions(totals):
         mean = total.sum_us / total.timed / 1e6 if total.timed else None
-        quantiles = percentiles(merged_hists[(dim, key)])
+        found = quantiles.get((dim, key if dim != "category" else key or "none"), {})
         figures[(dim, key)] = {
             "count": total.tickets,
             "timed": total.timed,
             "mean": _round(mean),
-            **{name: _round(v) for name, v in quantiles.items()},
+            **{name: _round(found.get(name)) for name in PERCENTILES},
         }
     return figures
 
@@ -69,18 +66,9 @@ def mttr(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, 
 
     def entry(dim: str, key: str | None) -> dict[str, Any]:
         f = figures[(dim, key)]
-        return {
-            "resolved_count": f["timed"],
-            "mttr_seconds": f["mean"],
-            "median_seconds": f["median"],
-            "p90_seconds": f["p90"],
-        }
+        return mttr_entry(resolved=f["timed"], mean=f["mean"], median=f["median"], p90=f["p90"])
 
-    return {
-        "from": window.start,
-        "to": window.end,
-        **breakdown(entry),
-    }
+    return windowed(window, breakdown(entry))
 
 
 def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
@@ -100,30 +88,10 @@ def first_response(*, window: Window, filters: AnalyticsFilters, user: User) -> 
 
 def trends(*, window: Window, filters: AnalyticsFilters, interval: str, user: User) -> dict[str, Any]:
     """Tickets created in the window: total, per category, and a zero-filled per-period series."""
-    totals = count_totals("created", window, filters, user=user, by_day=True)
     grouped: Counter[tuple] = Counter()
-    for (category, _, day), total in totals.items():
-        grouped[(period_start(_as_instant(day), interval), None if category == "none" else category)] += (
-            total.tickets
-        )
-    by_category: Counter[str | None] = Counter()
-    for (_, category), n in grouped.items():
-        by_category[category] += n
-    return {
-        "from": window.start,
-        "to": window.end,
-        "interval": interval,
-        "total": sum(by_category.values()),
-        "by_category": [{"category": c, "count": by_category[c]} for c in CATEGORY_KEYS],
-        "series": [
-            {"period": start, "counts": {c or "none": grouped.get((start, c), 0) for c in CATEGORY_KEYS}}
-            for start in periods(window, interval)
-        ],
-    }
-
-
-def _as_instant(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    for (start, category), n in created_per_period(window, filters, user=user, interval=interval).items():
+        grouped[(start, None if category == "none" else category)] += n
+    return trends_answer(window, interval, grouped)
 
 
 def _reopen_rate(total: Totals) -> dict[str, Any]:
@@ -138,8 +106,7 @@ def _reopen_rate(total: Totals) -> dict[str, Any]:
 def reopens(*, window: Window, filters: AnalyticsFilters, user: User) -> dict[str, Any]:
     """Tickets first resolved in the window, and how many were reopened after that."""
     merged = {
-        (d, k): t
-        for d, k, t in _dimensions(count_totals("first_resolved", window, filters, user=user), Totals)
+        (d, k): t for d, k, t in _dimensions(count_totals("first_resolved", window, filters, user=user))
     }
     return {
         "from": window.start,
@@ -163,8 +130,7 @@ def compliance(total: Totals) -> dict[str, Any]:
 def sla(cells_by_target: dict[str, dict[tuple, Totals]]) -> dict[str, Any]:
     """The SLA report from per-(category, priority) totals of response_due and resolution_due."""
     merged = {
-        target: {(d, k): t for d, k, t in _dimensions(cells, Totals)}
-        for target, cells in cells_by_target.items()
+        target: {(d, k): t for d, k, t in _dimensions(cells)} for target, cells in cells_by_target.items()
     }
 
     def entry(dim: str, key: str | None) -> dict[str, Any]:

@@ -1,70 +1,19 @@
-"""Writing the rollups: a delta per ticket write (upserts that add or subtract), and a bulk rebuild."""
+"""Rebuilding the rollups from the ticket rows (app/analytics/delta.py keeps them current on each write)."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.analytics.at_risk import rebuild_waiting
+from app.analytics.backlog import rebuild_open
 from app.analytics.dialect import period_key
-from app.analytics.facts import TIMED, Fact, MeasureSql, category_key, measure_sql
-from app.analytics.models import MEASURES, RollupBucket, RollupCount
-from app.analytics.sketch import bucket_of, bucket_sql
+from app.analytics.facts import TIMED, MeasureSql, category_key, measure_sql, micros_sql
+from app.analytics.models import MEASURES, RollupBucket, RollupCount, RollupOpen, RollupWaiting
+from app.analytics.sketch import bucket_sql
 from app.extensions import db, is_postgresql
 from app.tickets.milestones import tickets
 
 COUNT_SUMS = ("tickets", "timed", "sum_us", "flagged")
-
-
-def _count_deltas(added: Iterable[Fact], removed: Iterable[Fact]) -> tuple[dict, Counter]:
-    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    buckets: Counter[tuple] = Counter()
-    for sign, facts in ((1, added), (-1, removed)):
-        for f in facts:
-            day = f.at.date()
-            row = counts[(f.measure, day, f.category, f.priority)]
-            row[0] += sign
-            row[3] += sign if f.flagged else 0
-            if f.micros is None:
-                continue
-            row[1] += sign
-            row[2] += sign * f.micros
-            if f.measure in TIMED:
-                bucket = bucket_of(f.micros / 1e6)
-                for grain, period in (("day", day), ("month", day.replace(day=1))):
-                    buckets[(f.measure, grain, period, f.category, f.priority, bucket)] += sign
-    return {k: v for k, v in counts.items() if any(v)}, Counter({k: n for k, n in buckets.items() if n})
-
-
-def _upsert(table: Any, keys: tuple[str, ...], rows: list[dict]) -> None:
-    insert = (postgresql.insert if is_postgresql() else sqlite.insert)(table)
-    sums = [c for c in rows[0] if c not in keys]
-    statement = insert.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + insert.excluded[c] for c in sums}
-    )
-    db.session.execute(statement, rows)
-
-
-def apply_delta(*, added: Iterable[Fact], removed: Iterable[Fact]) -> None:
-    """Add the facts a write brought and subtract the ones it took away, in the current transaction."""
-    counts, buckets = _count_deltas(list(added), list(removed))
-    if counts:
-        keys: tuple[str, ...] = ("measure", "day", "category", "priority")
-        rows = [
-            dict(zip(keys, k, strict=True)) | dict(zip(COUNT_SUMS, v, strict=True)) for k, v in counts.items()
-        ]
-        _upsert(RollupCount.__table__, keys, sorted(rows, key=lambda r: tuple(r[k] for k in keys)))
-    if buckets:
-        keys = ("measure", "grain", "period", "category", "priority", "bucket")
-        rows = [dict(zip(keys, k, strict=True)) | {"tickets": n} for k, n in sorted(buckets.items())]
-        _upsert(RollupBucket.__table__, keys, rows)
-
-
-def micros_sql(seconds: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.cast(sa.func.round(seconds * 1_000_000), sa.BigInteger)
 
 
 def _rebuild_measure(measure: str) -> None:
@@ -122,9 +71,14 @@ def rebuild_rollups() -> None:
     if is_postgresql():
         # Writers wait while the rollups are rebuilt, so no delta lands between delete and insert.
         db.session.execute(
-            sa.text("LOCK TABLE analytics_rollups, analytics_rollup_buckets IN EXCLUSIVE MODE")
+            sa.text(
+                "LOCK TABLE analytics_rollups, analytics_rollup_buckets, analytics_open, analytics_waiting "
+                "IN EXCLUSIVE MODE"
+            )
         )
-    db.session.execute(sa.delete(RollupCount))
-    db.session.execute(sa.delete(RollupBucket))
+    for model in (RollupCount, RollupBucket, RollupOpen, RollupWaiting):
+        db.session.execute(sa.delete(model))
     for measure in MEASURES:
         _rebuild_measure(measure)
+    rebuild_open()
+    rebuild_waiting()

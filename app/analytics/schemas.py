@@ -99,8 +99,8 @@ class WindowSchema(Schema):
         metadata={
             "enum": ["rollups", "tickets"],
             "description": "rollups: pre-aggregated per day, category and priority (counts, sums and means "
-            "exact); tickets: computed from the ticket rows (exact=true, an assigned_to filter, the "
-            "backlog).",
+            "exact; the backlog's open tickets also per status and assignee); tickets: computed from the "
+            "ticket rows (exact=true, an assigned_to filter).",
         },
     )
     percentiles = fields.String(

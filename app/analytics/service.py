@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from app.analytics import exact as exact_reports
 from app.analytics import rollup_reports
+from app.analytics.at_risk import at_risk as waiting_tickets
+from app.analytics.backlog import BacklogMoved
+from app.analytics.backlog import backlog as open_backlog
 from app.analytics.dialect import tune_session
-from app.analytics.filters import AnalyticsFilters, ticket_conditions
+from app.analytics.filters import AnalyticsFilters
 from app.analytics.reading import count_totals, exact_totals_query
 from app.analytics.sketch import APPROXIMATE
 from app.analytics.window import Window
 from app.auth.models import User
 from app.extensions import db
-from app.tickets.milestones import tickets
-from app.tickets.models import Ticket
-from app.timeutil import as_utc, utcnow
+from app.timeutil import utcnow
 
 EXACT = {"source": "tickets", "percentiles": "exact"}
 ROLLUPS = {"source": "rollups", "percentiles": APPROXIMATE}
@@ -60,8 +59,14 @@ def reopens(*, window: Window, filters: AnalyticsFilters, user: User, exact: boo
 
 
 def backlog(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = False) -> dict:
-    """The open backlog: always from the (partially indexed) open ticket rows, so always exact."""
+    """The open backlog: counts from the open-ticket rollup, ages exact (or all from the ticket rows)."""
     tune_session()
+    if not _from_rows(exact, filters):
+        try:
+            found = open_backlog(window=window, filters=filters, user=user, now=utcnow())
+            return {**found, "source": "rollups", "percentiles": "exact"}
+        except BacklogMoved:
+            pass  # rare: answer from the ticket rows, in one statement's snapshot
     return {**exact_reports.backlog(window=window, filters=filters, user=user), **EXACT}
 
 
@@ -80,41 +85,14 @@ def sla(*, window: Window, filters: AnalyticsFilters, user: User, exact: bool = 
     return {"from": window.start, "to": window.end, **rollup_reports.sla(cells), "source": meta["source"]}
 
 
-def _at_risk_query(target: str, horizon: Any, filters: AnalyticsFilters, user: User) -> sa.Select:
-    c = tickets.c
-    due = c.first_response_due_at if target == "first_response" else c.resolution_due_at
-    waiting = [c.first_resolved_at.is_(None)]
-    if target == "first_response":
-        waiting.append(c.first_response_at.is_(None))
-    return (
-        sa.select(c.id.label("ticket_id"), due.label("due_at"), sa.literal(target).label("target"))
-        .where(*waiting, due < horizon, *ticket_conditions(filters, user=user))
-        .order_by(due, c.id)
-    )
-
-
-def at_risk(*, hours: float, filters: AnalyticsFilters, user: User, limit: int) -> dict[str, Any]:
+def at_risk(
+    *, hours: float, filters: AnalyticsFilters, user: User, limit: int, exact: bool = False
+) -> dict[str, Any]:
     """Tickets still waiting on a target due within `hours` (or overdue), soonest due first."""
+    tune_session()
     now = utcnow()
     horizon = now + timedelta(hours=hours)
-    queries = [_at_risk_query(t, horizon, filters, user) for t in ("first_response", "resolution")]
-    total = sum(
-        db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0
-        for q in queries
+    found = waiting_tickets(
+        now=now, horizon=horizon, filters=filters, user=user, limit=limit, exact=_from_rows(exact, filters)
     )
-    union = sa.union_all(*(sa.select(q.limit(limit).subquery()) for q in queries)).subquery()
-    rows = db.session.execute(sa.select(union).order_by(union.c.due_at, union.c.ticket_id).limit(limit)).all()
-    found = {
-        t.id: t
-        for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))
-    }
-    items = [
-        {
-            "ticket": found[r.ticket_id],
-            "target": r.target,
-            "due_at": as_utc(r.due_at),
-            "overdue": as_utc(r.due_at) <= now,
-        }
-        for r in rows
-    ]
-    return {"as_of": now, "hours": hours, "total": total, "items": items}
+    return {"as_of": now, "hours": hours, **found}

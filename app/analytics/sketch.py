@@ -8,7 +8,8 @@ two nearest ranks exactly as percentile_cont does; both ends are within a, so th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from ddsketch.mapping import LogarithmicMapping
@@ -37,30 +38,40 @@ def bucket_value(bucket: int) -> float:
     return 0.0 if bucket == ZERO_BUCKET else float(MAPPING.value(bucket))
 
 
-def _values_at(histogram: Mapping[int, int], ranks: list[int]) -> list[float]:
-    """The (approximate) values of the given 0-based ranks, ascending ranks in, same order out."""
-    found, seen, wanted = [], 0, iter(ranks)
-    rank = next(wanted, None)
-    for bucket in sorted(histogram):
-        seen += histogram[bucket]
-        while rank is not None and rank < seen:
-            found.append(bucket_value(bucket))
-            rank = next(wanted, None)
-    return found
+@dataclass(frozen=True)
+class Run:
+    """A bucket holding the durations of 0-based ranks [below, below + n) in ascending order."""
+
+    below: int
+    n: int
+    bucket: int
+
+
+def _value_at(runs: Iterable[Run], rank: int) -> float:
+    return next(bucket_value(r.bucket) for r in runs if r.below <= rank < r.below + r.n)
+
+
+def percentile_of_runs(runs: list[Run], total: int, p: float) -> float | None:
+    """percentile_cont(p) over `total` durations, given (at least) the runs holding the ranks it needs."""
+    if total <= 0:
+        return None
+    position = p * (total - 1)
+    low = math.floor(position)
+    fraction = position - low
+    below = _value_at(runs, low)
+    if fraction == 0:
+        return below
+    above = _value_at(runs, low + 1)
+    return below + (above - below) * fraction
 
 
 def percentile(histogram: Mapping[int, int], p: float) -> float | None:
     """percentile_cont(p) over the durations a histogram counts (None if it counts none)."""
-    n = sum(histogram.values())
-    if n <= 0:
-        return None
-    position = p * (n - 1)
-    low = math.floor(position)
-    fraction = position - low
-    if fraction == 0:
-        return _values_at(histogram, [low])[0]
-    below, above = _values_at(histogram, [low, low + 1])
-    return below + (above - below) * fraction
+    runs, seen = [], 0
+    for bucket in sorted(histogram):
+        runs.append(Run(below=seen, n=histogram[bucket], bucket=bucket))
+        seen += histogram[bucket]
+    return percentile_of_runs(runs, seen, p)
 
 
 def percentiles(histogram: Mapping[int, int]) -> dict[str, float | None]:

@@ -11,6 +11,7 @@ from flask import g, request
 from app.auth.models import User
 from app.auth.service import authenticate_token
 from app.auth.throttle import checked_password
+from app.error_docs import mark_auth
 from app.errors import Forbidden, Unauthorized
 from app.throttling import enforce_user_limit
 
@@ -50,6 +51,8 @@ def auth_required(*roles: str, basic_only: bool = False) -> Callable:
             enforce_user_limit(user.id)
             return view(*args, **kwargs)
 
+        mark_auth(wrapper, roles)
         return wrapper
 
+    mark_auth(decorator, roles)  # as a MethodView's class-wide decorator
     return decorator

@@ -35,7 +35,7 @@ def update_account(
         raise ValidationFailed(f"Role must be one of {', '.join(ROLES)}.", errors={"role": ["Unknown role."]})
     if password and (problem := password_problem(password)):
         raise ValidationFailed(problem, errors={"password": [problem]})
-    if user.role == "admin" and user.is_active and (role != "admin" or not is_active):
+    if user.role == Role.ADMIN and user.is_active and (role != Role.ADMIN or not is_active):
         _ensure_another_active_admin(user)
     user.email = email or None
     user.role = Role(role)
@@ -55,7 +55,7 @@ def _ensure_another_active_admin(user: User) -> None:
     """
     query = (
         sa.select(User.id)
-        .where(User.role == "admin", User.is_active.is_(True))
+        .where(User.role == Role.ADMIN, User.is_active.is_(True))
         .order_by(User.id)
         .with_for_update()
     )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from app.demo.text import sample_ticket_text
 from app.tickets.milestones import Milestones, apply_event
+from app.tickets.models import CategorySource, EventKind, Status
 
 TICKET_COLUMNS = (
     "id",
@@ -77,18 +78,28 @@ class TicketPlanner:
         priority = rng.choices(self._priorities, self._priority_weights)[0]
         title, description = sample_ticket_text(topic, rng)
         agent = rng.choice(self.agent_ids)
-        steps: list[Step] = [(created, self.requester_id, "created", None, "OPEN", None)]
+        steps: list[Step] = [(created, self.requester_id, EventKind.CREATED, None, Status.OPEN, None)]
         if category:
             triage = min(rng.randint(MINUTE, 4 * HOUR), (self.now - created) // 2)
-            steps.append((created + triage, rng.choice(self.agent_ids), "category", None, category, "human"))
+            steps.append(
+                (
+                    created + triage,
+                    rng.choice(self.agent_ids),
+                    EventKind.CATEGORY,
+                    None,
+                    category,
+                    CategorySource.HUMAN,
+                )
+            )
         steps += [s for s in self._workflow(created, priority, agent) if s[0] <= self.now]
         steps.sort(key=lambda s: s[0])
-        status, assignee, m = "OPEN", None, Milestones[int]()
+        status: str = Status.OPEN
+        assignee, m = None, Milestones[int]()
         for t, actor, kind, old, new, _ in steps:
             m = apply_event(m, kind=kind, old=old, new=new, by_staff=actor in self.staff, at=t)
-            if kind == "assignment":
+            if kind == EventKind.ASSIGNMENT:
                 assignee = int(new) if new else None
-            elif kind == "status":
+            elif kind == EventKind.STATUS:
                 status = new or status
         ticket = (
             ticket_id,
@@ -97,7 +108,7 @@ class TicketPlanner:
             status,
             priority,
             category,
-            category and "human",
+            category and CategorySource.HUMAN,
             self.requester_id,
             assignee,
             _ts(created),
@@ -143,28 +154,37 @@ class TicketPlanner:
             return []
         if fate < stale + 0.03:  # the requester closes it themselves (solved, duplicate, never mind)
             closed = created + rng.randint(10 * MINUTE, 2 * DAY)
-            return [(closed, requester, "status", "OPEN", "CLOSED", None)]
+            return [(closed, requester, EventKind.STATUS, Status.OPEN, Status.CLOSED, None)]
         t = created + self._delay(FIRST_RESPONSE[priority], MINUTE, 3 * DAY)
-        steps: list[Step] = [(t, agent, "assignment", None, str(agent), None)]
-        current = "OPEN"
+        steps: list[Step] = [(t, agent, EventKind.ASSIGNMENT, None, str(agent), None)]
+        current = Status.OPEN
         if rng.random() < 0.88:
             t += rng.randint(1, 10 * MINUTE)
-            steps.append((t, agent, "status", current, "IN_PROGRESS", None))
-            current = "IN_PROGRESS"
+            steps.append((t, agent, EventKind.STATUS, current, Status.IN_PROGRESS, None))
+            current = Status.IN_PROGRESS
             if rng.random() < stale:  # stalled, waiting on the customer
                 return steps
         t += self._delay(RESOLUTION[priority], 15 * MINUTE, 30 * DAY)
-        steps.append((t, agent, "status", current, "RESOLVED", None))
+        steps.append((t, agent, EventKind.STATUS, current, Status.RESOLVED, None))
         if rng.random() < 0.08:  # the customer writes back: reopened, worked again, resolved again
             t += rng.randint(HOUR, 5 * DAY)
-            steps.append((t, agent, "status", "RESOLVED", "OPEN", None))
+            steps.append((t, agent, EventKind.STATUS, Status.RESOLVED, Status.OPEN, None))
             t += self._delay(FIRST_RESPONSE[priority], MINUTE, DAY)
-            steps.append((t, agent, "status", "OPEN", "IN_PROGRESS", None))
+            steps.append((t, agent, EventKind.STATUS, Status.OPEN, Status.IN_PROGRESS, None))
             t += self._delay(RESOLUTION[priority], 15 * MINUTE, 14 * DAY, scale=0.5)
-            steps.append((t, agent, "status", "IN_PROGRESS", "RESOLVED", None))
+            steps.append((t, agent, EventKind.STATUS, Status.IN_PROGRESS, Status.RESOLVED, None))
         if rng.random() < 0.6:
             closer = rng.choice((agent, requester))
-            steps.append((t + rng.randint(DAY, 10 * DAY), closer, "status", "RESOLVED", "CLOSED", None))
+            steps.append(
+                (
+                    t + rng.randint(DAY, 10 * DAY),
+                    closer,
+                    EventKind.STATUS,
+                    Status.RESOLVED,
+                    Status.CLOSED,
+                    None,
+                )
+            )
         return steps
 
 

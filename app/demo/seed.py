@@ -73,7 +73,7 @@ def seed_tickets(
         _move_sequence(TicketEvent, planner.next_event_id - 1)
         _analyze()
         rebuild_rollups()
-        _analyze("analytics_rollups", "analytics_rollup_buckets")
+        _analyze("analytics_rollups", "analytics_rollup_buckets", "analytics_open")
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -10,6 +10,7 @@ from typing import Any
 from flask import make_response, request
 
 from app.auth.current import current_user
+from app.error_docs import errors
 from app.errors import DomainError
 from app.extensions import db
 from app.idempotency import service
@@ -73,4 +74,4 @@ def idempotent(
     wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]
     manual = wrapper._apidoc.setdefault("manual_doc", {})  # type: ignore[attr-defined]
     manual.setdefault("parameters", []).append(PARAMETER)
-    return wrapper
+    return errors(409)(wrapper)  # a concurrent request with the same key

@@ -6,7 +6,9 @@ from the environment: REDIS_URL selects Redis, HUEY_IMMEDIATE=true runs tasks in
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -36,6 +38,22 @@ def build_huey() -> Huey:
 
 huey = build_huey()
 _worker_app: Flask | None = None
+log = logging.getLogger(__name__)
+CONSUMER_SEEN_KEY = "consumer-last-seen"
+
+
+def note_consumer_alive() -> None:
+    """Stamp in the queue's storage that a consumer runs (each consumer: at start, then every minute)."""
+    huey.put(CONSUMER_SEEN_KEY, time.time())
+
+
+def consumer_last_seen() -> float | None:
+    """When any consumer last stamped (Unix seconds); None if none ever did or the storage is unreachable."""
+    try:
+        return huey.get(CONSUMER_SEEN_KEY, peek=True)
+    except Exception:  # a queue outage must not fail the request that asks
+        log.warning("could not read the consumers' stamp from the queue storage", exc_info=True)
+        return None
 
 
 def bind_app(app: Flask) -> None:

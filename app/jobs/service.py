@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.jobs import queue
 from app.jobs.models import FAILED, QUEUED, RUNNING, Job
 from app.timeutil import utcnow
 
@@ -82,8 +84,18 @@ def fail_job(job: Job, error: str) -> None:
     job.finished_at = utcnow()
 
 
+def _queued_limit(timeout: timedelta) -> timedelta:
+    """How long a job may wait: JOB_QUEUE_TIMEOUT_SECONDS, or the job timeout while no consumer runs."""
+    limit = timedelta(seconds=current_app.config["JOB_QUEUE_TIMEOUT_SECONDS"])
+    seen = queue.consumer_last_seen()
+    # Consumers stamp every minute; one silent for longer than the timeout beyond that has stopped.
+    if seen is not None and time.time() - seen < timeout.total_seconds() + 60:
+        return limit
+    return min(limit, timeout)
+
+
 def reap_abandoned() -> list[int]:
-    """Fail running jobs whose heartbeat stopped longer than JOB_TIMEOUT_SECONDS ago; return their ids."""
+    """Fail running jobs silent for JOB_TIMEOUT_SECONDS and queued jobs nobody will run; return their ids."""
     timeout = timedelta(seconds=current_app.config["JOB_TIMEOUT_SECONDS"])
     now = utcnow()
     stale = list(
@@ -93,9 +105,8 @@ def reap_abandoned() -> list[int]:
             .with_for_update(skip_locked=True, of=Job)
         )
     )
-    queued_limit = timedelta(seconds=current_app.config["JOB_QUEUE_TIMEOUT_SECONDS"])
     stale += db.session.scalars(
-        sa.select(Job).where(Job.status == QUEUED, Job.created_at < now - queued_limit)
+        sa.select(Job).where(Job.status == QUEUED, Job.created_at < now - _queued_limit(timeout))
     )
     for job in stale:
         silent = "no heartbeat" if job.status == RUNNING else "not picked up by any consumer"

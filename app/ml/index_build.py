@@ -110,7 +110,7 @@ def fold(
         progress("Similarity index: nothing to fold")
         return None
     progress(f"Similarity index: folding {len(changed):,} changed and {int((~keep).sum()):,} dropped rows")
-    parts = [index_files.as_csc(build).tocsr()[keep]]
+    parts = [index_files.as_csr(build)[keep]]
     if changed:
         parts.append(vectorize_rows(pipeline, changed))
     return index_files.write_build(

@@ -23,8 +23,21 @@ from scipy import sparse
 from app.timeutil import as_utc
 
 ARRAYS = ("data", "indices", "indptr", "ids", "owners", "stamps")
+PRUNING = ("colmax", "row_data", "row_indices", "row_indptr", "owner_order", "owner_keys")
 CURRENT = "CURRENT"
 KEEP_BUILDS = 2  # the newest builds of a version kept on disk (older ones may still be mapped: fine on POSIX)
+
+
+@dataclass(frozen=True)
+class Pruning:
+    """What exact pruned search reads besides the columns (similarity_search); builds before it lack them."""
+
+    colmax: np.ndarray  # the largest value of each column
+    row_data: np.ndarray  # the same matrix row-major (CSR), to complete candidates' scores
+    row_indices: np.ndarray
+    row_indptr: np.ndarray
+    owner_order: np.ndarray  # row positions sorted by owner (stable)
+    owner_keys: np.ndarray  # owners in that order
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ class IndexBuild:
     stamps: np.ndarray  # updated_at as Unix seconds
     watermark: datetime | None  # newest updated_at the build saw
     n_features: int
+    pruning: Pruning | None = None
 
     @property
     def rows(self) -> int:
@@ -68,26 +82,47 @@ def open_build(path: Path) -> IndexBuild:
     meta = json.loads((path / "meta.json").read_text())
     arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
     watermark = datetime.fromisoformat(meta["watermark"]) if meta["watermark"] else None
+    pruning = None
+    if all((path / f"{name}.npy").exists() for name in PRUNING):
+        pruning = Pruning(**{name: np.load(path / f"{name}.npy", mmap_mode="r") for name in PRUNING})
     return IndexBuild(
-        path=path, version=meta["version"], watermark=watermark, n_features=meta["n_features"], **arrays
+        path=path,
+        version=meta["version"],
+        watermark=watermark,
+        n_features=meta["n_features"],
+        pruning=pruning,
+        **arrays,
     )
 
 
-def as_csc(build: IndexBuild) -> sparse.csc_matrix:
-    """The build as a scipy matrix (copies the arrays: for the jobs that rewrite it, not for serving)."""
-    return sparse.csc_matrix(
-        (np.array(build.data), np.array(build.indices), np.array(build.indptr)),
-        shape=(build.rows, build.n_features),
-    )
+def as_csr(build: IndexBuild) -> sparse.csr_matrix:
+    """The build as a scipy CSR matrix (copies the arrays: for the jobs that rewrite it, not for serving)."""
+    shape = (build.rows, build.n_features)
+    if build.pruning is not None:  # the row-major copy is there already
+        p = build.pruning
+        return sparse.csr_matrix(
+            (np.array(p.row_data), np.array(p.row_indices), np.array(p.row_indptr)), shape
+        )
+    arrays = (np.array(build.data), np.array(build.indices), np.array(build.indptr))
+    return sparse.csc_matrix(arrays, shape=shape).tocsr()
 
 
 def _save(
     folder: Path, matrix: sparse.csr_matrix, columns: dict[str, np.ndarray], meta: dict[str, Any]
 ) -> None:
-    csc = matrix.tocsc()
+    csr = sparse.csr_matrix(matrix, dtype=np.float32)
+    csr.sort_indices()
+    csc = csr.tocsc()
     csc.sort_indices()
-    arrays = {"data": csc.data.astype(np.float32), "indices": csc.indices, "indptr": csc.indptr, **columns}
-    for name in ARRAYS:
+    owner_order = np.argsort(columns["owners"], kind="stable")
+    arrays = {
+        **{"data": csc.data, "indices": csc.indices, "indptr": csc.indptr, **columns},
+        **{"row_data": csr.data, "row_indices": csr.indices, "row_indptr": csr.indptr},
+        "colmax": csr.max(axis=0).toarray().ravel() if csr.shape[0] else np.zeros(csr.shape[1], np.float32),
+        "owner_order": owner_order,
+        "owner_keys": columns["owners"][owner_order],
+    }
+    for name in ARRAYS + PRUNING:
         np.save(folder / f"{name}.npy", arrays[name])
     (folder / "meta.json").write_text(json.dumps(meta))
 

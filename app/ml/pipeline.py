@@ -136,34 +136,36 @@ def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
     return params | {"clf": type(base).__name__, **strength, "clf_class_weight": base.class_weight}
 
 
-def _text_matrix(pipeline: Pipeline, texts: list[str]) -> Any | None:
-    """The features of texts without the DataFrame and ColumnTransformer overhead (same numbers), if possible.
+def text_features(pipeline: Pipeline, texts: list[str]) -> sparse.csr_matrix | None:
+    """The fitted feature blocks applied to the strings directly (as the pipeline would), or None.
 
     ColumnTransformer's per-call validation costs several times the TF-IDF and the classifier together, so
-    when every feature block reads the text column the fitted blocks are applied to the strings directly.
+    when every feature block reads the text column the blocks are applied without it (same numbers). None
+    when some block reads another column: only the pipeline knows how to feed it.
     """
-    features = pipeline.named_steps["features"]
-    blocks = [(t, column) for name, t, column in features.transformers_ if name != "remainder"]
+    transformers = pipeline.named_steps["features"].transformers_
+    blocks = [(t, column) for name, t, column in transformers if name != "remainder"]
     if any(column != TEXT_COLUMN or t == "drop" for t, column in blocks):
         return None
     matrices = [t.transform(texts) for t, _ in blocks]
-    return matrices[0] if len(matrices) == 1 else sparse.hstack(matrices).tocsr()
+    return sparse.csr_matrix(matrices[0] if len(matrices) == 1 else sparse.hstack(matrices), dtype="float32")
 
 
 def predict_proba_texts(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
-    """pipeline.predict_proba of texts, through the fast path of _text_matrix when it applies."""
-    matrix = _text_matrix(pipeline, texts)
-    if matrix is None:
+    """pipeline.predict_proba of texts without the DataFrame and ColumnTransformer overhead (same numbers)."""
+    features = text_features(pipeline, texts)
+    if features is None:
         return pipeline.predict_proba(text_frame(texts))
-    return pipeline.named_steps["clf"].predict_proba(matrix)
+    return pipeline.named_steps["clf"].predict_proba(features)
 
 
 def vectorize(pipeline: Pipeline, frame: pd.DataFrame) -> sparse.csr_matrix:
     """The fitted TF-IDF vectors of the frame's texts."""
-    matrix = (
-        _text_matrix(pipeline, frame[TEXT_COLUMN].tolist()) if list(frame.columns) == [TEXT_COLUMN] else None
-    )
-    return sparse.csr_matrix(pipeline[:-1].transform(frame) if matrix is None else matrix, dtype="float32")
+    if list(frame.columns) == [TEXT_COLUMN]:
+        features = text_features(pipeline, frame[TEXT_COLUMN].tolist())
+        if features is not None:
+            return features
+    return sparse.csr_matrix(pipeline[:-1].transform(frame), dtype="float32")
 
 
 def _feature_names(pipeline: Pipeline) -> np.ndarray:
@@ -177,20 +179,32 @@ def _feature_names(pipeline: Pipeline) -> np.ndarray:
 
 def explain(pipeline: Pipeline, frame: pd.DataFrame, category: str, *, top: int = 5) -> list[str]:
     """The terms of the first text that pushed it most toward `category` (weight x TF-IDF value)."""
+    return explain_features(pipeline, vectorize(pipeline, frame), category, top=top)
+
+
+def _class_weights(pipeline: Pipeline, category: str) -> np.ndarray:
+    """The linear model's coefficient row for `category`."""
     clf = pipeline.named_steps["clf"]
     base = clf.base if isinstance(clf, CalibratedLinear) else clf
     classes = [str(c) for c in base.classes_]
-    coef = base.coef_ if len(classes) > 2 else np.vstack([-base.coef_[0], base.coef_[0]])
-    row = vectorize(pipeline, frame).getrow(0)
-    contributions = row.data * coef[classes.index(category)][row.indices]
+    if len(classes) > 2:
+        return base.coef_[classes.index(category)]
+    return base.coef_[0] if classes.index(category) == 1 else -base.coef_[0]
+
+
+def explain_features(pipeline: Pipeline, features: Any, category: str, *, top: int = 5) -> list[str]:
+    """explain() from the first row of already computed features: its nonzero values x the class's weights."""
+    row = sparse.csr_matrix(features[:1])
+    contributions = row.data * _class_weights(pipeline, category)[row.indices]
     names = _feature_names(pipeline)[row.indices]
     words = np.char.startswith(names, "word__")
     if words.any():  # whole words read better than character fragments
         contributions, names = contributions[words], names[words]
-    ranked = sorted(zip(contributions, names, strict=True), key=lambda pair: -pair[0])
     terms: list[str] = []
-    for weight, name in ranked:
-        term = str(name).split("__", 1)[1].strip()
-        if weight > 0 and term and term not in terms:
+    for index in np.argsort(-contributions, kind="stable"):
+        term = str(names[index]).split("__", 1)[1].strip()
+        if contributions[index] > 0 and term and term not in terms:
             terms.append(term)
-    return terms[:top]
+            if len(terms) == top:
+                break
+    return terms

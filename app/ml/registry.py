@@ -21,6 +21,8 @@ from typing import Any
 
 from flask import current_app
 
+from app.errors import ServiceUnavailable
+
 # The one place the API sets it: mlflow is imported only from this module, and it phones home unless told.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # A dead tracking server should fail a background check in seconds, not retry for minutes.
@@ -399,8 +401,8 @@ def list_runs(limit: int) -> list[dict[str, Any]]:
     ]
 
 
-class RegistryUnavailable(Exception):
-    """MLflow could not be reached or refused the request."""
+class RegistryUnavailable(ServiceUnavailable):
+    """MLflow could not be reached or refused the request (a 503 wherever it reaches the API)."""
 
 
 class UntrustedModel(RegistryUnavailable):

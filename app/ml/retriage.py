@@ -44,7 +44,7 @@ def retriage(*, progress: Callable[[str], None] = lambda _: None) -> RetriageRes
     examined = applied = last_id = 0
     while examined < limit and (batch := _batch(last_id, min(size, limit - examined))):
         for ticket in batch:
-            prediction = classify(model, title=ticket.title, description=ticket.description)
+            prediction = classify(model, title=ticket.title, description=ticket.description, explained=False)
             applied += apply_prediction(ticket, prediction, overwrite=False, source="retriage")
         examined, last_id = examined + len(batch), batch[-1].id
         db.session.commit()  # one transaction per batch keeps locks and memory bounded

@@ -6,6 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
+from app.error_docs import errors
+from app.extensions import commit_keeping_state
 from app.idempotency.decorator import idempotent
 from app.jobs.schemas import JobSchema, JobsQuerySchema
 from app.ml import service
@@ -93,6 +95,7 @@ class Promote(MethodView):
 
     @blp.arguments(PromoteSchema)
     @blp.response(200, PromoteResultSchema)
+    @errors(404, 503)
     def post(self, data):
         """Move the champion alias to an existing version, e.g. to roll back (admin)"""
         return service.promote(version=str(data["version"]))
@@ -103,6 +106,7 @@ class Model(MethodView):
     decorators = [auth_required()]
 
     @blp.response(200, ModelInfoSchema)
+    @errors(503)
     def get(self):
         """Show the registry's champion and the version this worker serves"""
         return service.model_info()
@@ -114,6 +118,7 @@ class Runs(MethodView):
 
     @blp.arguments(RunsQuerySchema, location="query")
     @blp.response(200, RunSchema(many=True))
+    @errors(503)
     def get(self, args):
         """List recent training runs with their metrics (agent, admin)"""
         return service.list_runs(limit=args["limit"])
@@ -129,6 +134,7 @@ class Predict(MethodView):
 
     @blp.arguments(TextSchema)
     @blp.response(200, PredictionSchema, headers=VERSION_HEADER_DOC)
+    @errors(503)
     def post(self, data):
         """Classify free text without writing anything (any authenticated user)"""
         return _with_version(service.predict_text(title=data["title"], description=data["description"]))
@@ -151,6 +157,7 @@ class SimilarText(MethodView):
 
     @blp.arguments(SimilarTextSchema)
     @blp.response(200, SimilarTicketSchema(many=True))
+    @errors(503)
     def post(self, data):
         """Find the tickets you may see that read most like the given text"""
         return service.similar_to_text(
@@ -164,13 +171,13 @@ class TicketPredict(MethodView):
 
     @tickets_blp.arguments(MlPredictSchema(), required=False)
     @tickets_blp.response(200, PredictionSchema, headers=VERSION_HEADER_DOC)
+    @errors(503)
     def post(self, data=None, ticket_id: int = 0):
         """Classify a ticket; a confident answer sets its category (source=model) (agent, admin)"""
-        return _with_version(
-            service.predict_ticket(
-                user=current_user(), ticket_id=ticket_id, overwrite=(data or {}).get("overwrite", False)
-            )
-        )
+        overwrite = (data or {}).get("overwrite", False)
+        prediction = service.predict_ticket(user=current_user(), ticket_id=ticket_id, overwrite=overwrite)
+        commit_keeping_state()
+        return _with_version(prediction)
 
 
 @tickets_blp.route("/<int:ticket_id>/category/confirm/")
@@ -178,9 +185,11 @@ class ConfirmCategory(MethodView):
     decorators = [auth_required("agent", "admin")]
 
     @tickets_blp.response(200, ConfirmedSchema)
+    @errors(409)
     def post(self, ticket_id: int):
         """Confirm the category a model set: it becomes a human label and feedback (agent, admin)"""
         ticket = service.confirm_category(user=current_user(), ticket_id=ticket_id)
+        commit_keeping_state()
         return {
             "ticket_id": ticket.id,
             "category": ticket.category,
@@ -194,6 +203,7 @@ class TicketSimilar(MethodView):
 
     @tickets_blp.arguments(SimilarQuerySchema, location="query")
     @tickets_blp.response(200, SimilarTicketSchema(many=True))
+    @errors(503)
     def get(self, args, ticket_id):
         """Find the tickets you may see that read most like this one"""
         return service.similar_to_ticket(user=current_user(), ticket_id=ticket_id, top=args["top"])

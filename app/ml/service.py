@@ -9,19 +9,18 @@ from flask import current_app
 
 from app import metrics
 from app.auth.models import User
-from app.errors import Conflict, NotFound, ServiceUnavailable
-from app.extensions import db
+from app.errors import Conflict, NotFound
 from app.jobs import service as jobs
 from app.jobs.models import Job
 from app.ml import registry, tasks
-from app.ml.pipeline import explain, predict_proba_texts, text_frame, ticket_text
+from app.ml.pipeline import explain_features, text_features, text_frame, ticket_text, vectorize
 from app.ml.predictions import live_performance, record_prediction
 from app.ml.quality_tasks import after_promotion
 from app.ml.serving import LoadedModel, model_cache
 from app.ml.signals import announce_promotion
 from app.ml.similarity import describe, similar_tickets
 from app.tickets import service as tickets
-from app.tickets.models import Ticket
+from app.tickets.models import CategorySource, Ticket
 from app.timeutil import utcnow
 
 
@@ -44,14 +43,22 @@ def _threshold(model: LoadedModel, category: str) -> float:
     return max(float(thresholds.get(category, 0.0)), current_app.config["ML_MIN_CONFIDENCE"])
 
 
-def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
-    """The model's category for a text, the terms behind it; abstains below the class's threshold."""
+def _probabilities(model: LoadedModel, text: str) -> tuple[Any, Any]:
+    """(features, probabilities) of one text; features is None when only the whole pipeline can read it."""
+    features = text_features(model.pipeline, [text])
+    if features is None:
+        return None, model.pipeline.predict_proba(text_frame([text]))[0]
+    return features, model.pipeline.named_steps["clf"].predict_proba(features)[0]
+
+
+def classify(model: LoadedModel, *, title: str, description: str, explained: bool = True) -> Prediction:
+    """The model's category for a text (and, if explained, the terms behind it); abstains below threshold."""
     text = ticket_text(title, description)
-    probabilities = predict_proba_texts(model.pipeline, [text])[0]
+    features, probabilities = _probabilities(model, text)
     ranked = dict(sorted(zip(model.classes, map(float, probabilities), strict=True), key=lambda kv: -kv[1]))
     category, confidence = next(iter(ranked.items()))
     threshold = _threshold(model, category)
-    return Prediction(
+    prediction = Prediction(
         category=category,
         confidence=confidence,
         probabilities=ranked,
@@ -59,8 +66,11 @@ def classify(model: LoadedModel, *, title: str, description: str) -> Prediction:
         model_name=model.name,
         model_version=model.version,
         threshold=threshold,
-        explanation=explain(model.pipeline, text_frame([text]), category),
     )
+    if explained:  # only the predict endpoints return it; the features are reused, not recomputed
+        features = features if features is not None else vectorize(model.pipeline, text_frame([text]))
+        prediction.explanation = explain_features(model.pipeline, features, category)
+    return prediction
 
 
 def predict_text(*, title: str, description: str) -> Prediction:
@@ -79,7 +89,7 @@ def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool,
     applied = not prediction.abstained and (ticket.category_source != "human" or overwrite)
     if applied and (ticket.category, ticket.category_source) != (prediction.category, "model"):
         tickets.set_category(
-            ticket=ticket, category=prediction.category, source="model", actor=None, commit=False
+            ticket=ticket, category=prediction.category, source=CategorySource.MODEL, actor=None
         )
     prediction.applied = applied
     record_prediction(ticket_id=ticket.id, prediction=prediction, source=source)
@@ -88,22 +98,23 @@ def apply_prediction(ticket: Ticket, prediction: Prediction, *, overwrite: bool,
 
 
 def predict_ticket(*, user: User, ticket_id: int, overwrite: bool) -> Prediction:
-    """Classify a ticket and, when confident, set its category (source=model); one transaction."""
+    """Classify a ticket and, when confident, set its category (source=model); the caller commits."""
     ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
     prediction = classify(
         model_cache(current_app).current(), title=ticket.title, description=ticket.description
     )
     apply_prediction(ticket, prediction, overwrite=overwrite, source="ml_predict")
-    db.session.commit()
     return prediction
 
 
 def confirm_category(*, user: User, ticket_id: int) -> Ticket:
-    """An agent confirms the category a model set: it becomes a human label (and feedback)."""
+    """An agent confirms the category a model set: it becomes a human label (and feedback); flushed."""
     ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
-    if ticket.category is None or ticket.category_source != "model":
+    if ticket.category is None or ticket.category_source != CategorySource.MODEL:
         raise Conflict(f"Ticket {ticket_id} has no category set by a model to confirm.")
-    return tickets.set_category(ticket=ticket, category=ticket.category, source="human", actor=user)
+    return tickets.set_category(
+        ticket=ticket, category=ticket.category, source=CategorySource.HUMAN, actor=user
+    )
 
 
 def _similar(user: User, text: str, *, exclude_id: int | None, top: int) -> list[dict[str, Any]]:
@@ -123,11 +134,8 @@ def similar_to_text(*, user: User, title: str, description: str, top: int) -> li
 
 
 def _registry_call(action: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        with registry.guard(action):
-            return fn(*args, **kwargs)
-    except registry.RegistryUnavailable as exc:
-        raise ServiceUnavailable(str(exc)) from exc
+    with registry.guard(action):
+        return fn(*args, **kwargs)
 
 
 def promote(*, version: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sklearn.compose import ColumnTransformer
 
 from app.errors import ServiceUnavailable
 from app.extensions import db
-from app.ml import index_files
+from app.ml import index_files, similarity_search
 from app.ml.index_build import COLUMNS, SYNC_MARGIN, stamp, vectorize_rows
 from app.ml.pipeline import TEXT_COLUMN, text_frame, vectorize
 from app.ml.serving import LoadedModel, SwapDeferred, model_cache
@@ -103,18 +103,6 @@ class SharedIndex:
             for ticket_id in ticket_ids:
                 self._forget(ticket_id)
 
-    def _base_scores(self, query: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of the base with a non-zero cosine, and their scores (columns of the query terms only)."""
-        b = self.build
-        starts, ends = b.indptr[query.indices], b.indptr[query.indices + 1]
-        if int((ends - starts).sum()) == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        rows = np.concatenate([b.indices[s:e] for s, e in zip(starts, ends, strict=True)])
-        values = np.concatenate([b.data[s:e] * w for s, e, w in zip(starts, ends, query.data, strict=True)])
-        dense = np.bincount(rows, weights=values, minlength=b.rows)
-        hit = np.flatnonzero(dense)
-        return hit, dense[hit]
-
     def _delta_scores(self, query: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not self.delta:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
@@ -127,32 +115,41 @@ class SharedIndex:
                 owners,
             )
         matrix, ids, owners = self._delta_matrix
-        return ids, owners, np.asarray(matrix @ query.T.toarray()).ravel()
+        return ids, owners, np.asarray(matrix @ query.T.toarray().astype(np.float64)).ravel()
+
+    def _eligible(self, owner_id: int | None, exclude_id: int | None) -> similarity_search.Eligible:
+        excluded = self._base_position(exclude_id) if exclude_id is not None else -1
+
+        def eligible(rows: np.ndarray) -> np.ndarray:
+            keep = self.alive[rows]
+            if owner_id is not None:
+                keep &= self.build.owners[rows] == owner_id
+            return keep & (rows != excluded)
+
+        return eligible
 
     def search(
         self, text: str, *, owner_id: int | None, exclude_id: int | None, limit: int
     ) -> list[tuple[int, float]]:
         """Up to `limit` (ticket id, cosine score) pairs, best first (ties by id), zero scores left out."""
-        query = self.vectorize_query(text)
+        vector = self.vectorize_query(text)
+        query = similarity_search.Query(vector.indices.astype(np.int64), vector.data.astype(np.float64))
         with self.lock:
-            rows, scores = self._base_scores(query)
-            keep = self.alive[rows]
+            d_ids, d_owners, d_scores = self._delta_scores(vector)
+            mask = (d_scores > 0) & (d_ids != exclude_id)
             if owner_id is not None:
-                keep &= self.build.owners[rows] == owner_id
-            d_ids, d_owners, d_scores = self._delta_scores(query)
-        ids = np.concatenate([self.build.ids[rows[keep]], d_ids])
-        scores = np.concatenate([scores[keep], d_scores])
-        mask = scores > 0
-        if owner_id is not None:
-            mask[len(ids) - len(d_ids) :] &= d_owners == owner_id
-        if exclude_id is not None:
-            mask &= ids != exclude_id
-        ids, scores = ids[mask], scores[mask]
-        if len(ids) > limit:
-            best = np.argpartition(-scores, limit - 1)[:limit]
-            ids, scores = ids[best], scores[best]
-        order = np.lexsort((ids, -scores))
-        return [(int(ids[i]), float(scores[i])) for i in order]
+                mask &= d_owners == owner_id
+            rows, scores = similarity_search.search(
+                self.build,
+                query,
+                eligible=self._eligible(owner_id, exclude_id),
+                owner_id=owner_id,
+                k=limit,
+                floor=d_scores[mask],
+            )
+        ids = np.concatenate([self.build.ids[rows], d_ids[mask]])
+        ids, scores = similarity_search.best(ids, np.concatenate([scores, d_scores[mask]]), limit)
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
 
 class _Holder:

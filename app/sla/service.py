@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.sla.models import DEFAULT_TARGETS, SlaTarget
@@ -34,7 +34,7 @@ def list_targets() -> list[dict[str, Any]]:
 
 def set_target(*, user: User, priority: str, first_response_hours: float, resolution_hours: float) -> dict:
     """Change one priority's targets (admins); later tickets get them, existing ones keep theirs."""
-    if user.role != "admin":
+    if user.role != Role.ADMIN:
         raise Forbidden("Only admins can change SLA targets.")
     if priority not in PRIORITIES:
         raise ValidationFailed("Unknown priority.", errors={"priority": [f"One of {', '.join(PRIORITIES)}."]})
@@ -52,7 +52,10 @@ def set_target(*, user: User, priority: str, first_response_hours: float, resolu
 
 def stamp_due_times(sender: Any, *, ticket: Ticket, **_: Any) -> None:
     """ticket_created receiver: due times from the ticket's priority and the targets in force."""
-    row = db.session.get(SlaTarget, ticket.priority)
+    with (
+        db.session.no_autoflush
+    ):  # the new ticket's pending rows go with its next flush, not one of their own
+        row = db.session.get(SlaTarget, ticket.priority)
     response, resolution = (
         (row.first_response_hours, row.resolution_hours) if row else DEFAULT_TARGETS[ticket.priority]
     )

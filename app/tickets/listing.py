@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,8 @@ from app.auth.models import STAFF_ROLES, User
 from app.extensions import db, is_postgresql
 from app.pagination import Page, check_offset, decode_cursor, encode_cursor, query_fingerprint
 from app.tickets.models import Ticket
-from app.tickets.query import TicketFilters, after_key, filtered_query, sort_key, visible_to
+from app.tickets.query import TextPlan, TicketFilters, after_key, filtered_query, sort_key, visible_to
+from app.tickets.search import estimated_matches
 from app.timeutil import utcnow
 
 # Below this many rows an exact count is as cheap as reading the planner's estimate.
@@ -39,6 +41,34 @@ def _total(query: sa.Select, *, user: User, filters: TicketFilters, count: bool)
     return db.session.scalar(sa.select(sa.func.count()).select_from(subquery)) or 0, False
 
 
+def _text_plan(filters: TicketFilters, wanted: int) -> TextPlan:
+    """How q= should find a page's matches, from the planner's estimate of the share of tickets that match.
+
+    Walking the list's ordering finds `wanted` matches in about wanted / share rows: a few hundred for common
+    words. When that is more than SEARCH_WALK_ROWS, the matches are few: read them all from the GIN index and
+    sort. The walk itself stops after SEARCH_WALK_ROWS rows (the estimate can be far too high for words that
+    rarely go together, and an unbounded walk then reads the whole table); see _rows for what follows.
+    """
+    if not filters.q or not is_postgresql():
+        return TextPlan()
+    window = current_app.config["SEARCH_WALK_ROWS"]
+    matching, every = estimated_matches(q=filters.q, lang=filters.lang)
+    if matching * window <= every * wanted:
+        return TextPlan("gin")
+    return TextPlan("walk", window=window, wanted=wanted)
+
+
+def _rows(
+    query_for: Callable[[TextPlan], sa.Select], filters: TicketFilters, limit: int, offset: int = 0
+) -> list[Ticket]:
+    """A page's rows (limit of them from offset) with q= read the way _text_plan chooses."""
+    plan = _text_plan(filters, offset + limit)
+    rows = _fetch(query_for(plan), limit, offset)
+    if plan.kind == "walk" and len(rows) < limit:  # the walk's window held too few matches: they are rare
+        rows = _fetch(query_for(TextPlan("gin")), limit, offset)
+    return rows
+
+
 def _settled(filters: TicketFilters) -> TicketFilters:
     """An export leaves out the last seconds, whose transactions may not have committed yet."""
     if filters.updated_after is None:
@@ -62,18 +92,22 @@ def list_tickets(
 ) -> Page:
     """One page of the tickets the user may see: an offset page, or a cursor page when cursor is not None."""
     filters = _settled(filters)
-    query = filtered_query(visible_to(user), filters, user=user, dialect=db.engine.dialect.name)
-    total, estimated = _total(query, user=user, filters=filters, count=count)
+
+    def query_for(plan: TextPlan, after: sa.ColumnElement[bool] | None = None) -> sa.Select:
+        return filtered_query(visible_to(user), filters, user=user, after=after, plan=plan)
+
+    total, estimated = _total(query_for(TextPlan()), user=user, filters=filters, count=count)
     if cursor is None:
         number = page or 1
         check_offset(page=number, page_size=page_size)
-        rows = _fetch(query, page_size + 1, (number - 1) * page_size)
+        rows = _rows(query_for, filters, page_size + 1, (number - 1) * page_size)
         return Page(rows[:page_size], page_size, number, len(rows) > page_size, None, total, estimated)
     fingerprint = query_fingerprint(_cursor_scope(filters, user))
+    after = None
     if cursor:
         key, last_id = decode_cursor(cursor, fingerprint=fingerprint)
-        query = query.where(after_key(filters.ordering, key, last_id))
-    rows = _fetch(query, page_size + 1)
+        after = after_key(filters.ordering, key, last_id)
+    rows = _rows(lambda plan: query_for(plan, after), filters, page_size + 1)
     items, more = rows[:page_size], len(rows) > page_size
     next_cursor = None
     if more:

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.models import STAFF_ROLES, User
+from app.extensions import is_postgresql
 from app.tickets.models import PRIORITIES, Ticket
+from app.tickets.search import text_query
 from app.timeutil import as_utc
 
 ORDERINGS = ("created_at", "updated_at", "priority", "status", "id")
@@ -68,15 +70,48 @@ def user_filter(
     return column == int(value)
 
 
-def _text_match(q: str, lang: str, dialect: str) -> sa.ColumnElement[bool]:
-    if dialect == "postgresql":
-        query = sa.func.websearch_to_tsquery(sa.cast(lang, sa.dialects.postgresql.REGCONFIG), q)
-        return Ticket.search_vector.bool_op("@@")(query)
+@dataclass(frozen=True)
+class TextPlan:
+    """How q= reads its matches on PostgreSQL (listing chooses; see app/tickets/listing.py)."""
+
+    kind: str = "filter"  # filter: the planner decides; gin: all matches from the index; walk: see below
+    window: int = 0  # walk: at most this many rows of the list's ordering are tested
+    wanted: int = 0  # walk: the matches the page needs (offset + page size + 1)
+
+
+def _like(q: str) -> sa.ColumnElement[bool]:
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return sa.or_(Ticket.title.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\"))
 
 
-def _conditions(f: TicketFilters, user: User, dialect: str) -> list[sa.ColumnElement[bool]]:
+def _text_match(
+    query: sa.Select, f: TicketFilters, others: list[sa.ColumnElement[bool]], plan: TextPlan
+) -> sa.ColumnElement[bool]:
+    """The q= condition, shaped by the plan (the others: the list's remaining conditions)."""
+
+    def matches(vector: Any) -> sa.ColumnElement[bool]:
+        return vector.bool_op("@@")(text_query(f.q or "", f.lang))
+
+    if plan.kind == "gin":
+        # A fence the planner cannot push the ordering through: the matches are read once and sorted.
+        found = sa.select(Ticket.id).where(matches(Ticket.search_vector)).cte("text_matches")
+        return Ticket.id.in_(sa.select(found.prefix_with("MATERIALIZED").c.id))
+    if plan.kind == "walk":
+        # The first rows of the list's own ordering, at most `window` of them, tested in that order; the
+        # LIMIT keeps a subquery from being flattened, so its order is the one the outer LIMIT counts in.
+        window = (
+            query.with_only_columns(Ticket.id, Ticket.search_vector)
+            .where(*others)
+            .order_by(*_order(f.ordering))
+            .limit(plan.window)
+            .subquery("walk")
+        )
+        first = sa.select(window.c.id).where(matches(window.c.search_vector)).limit(plan.wanted)
+        return Ticket.id.in_(first)
+    return matches(Ticket.search_vector)
+
+
+def _conditions(f: TicketFilters, user: User) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
     if f.status:
         conditions.append(Ticket.status.in_(f.status))
@@ -90,8 +125,6 @@ def _conditions(f: TicketFilters, user: User, dialect: str) -> list[sa.ColumnEle
         conditions.append(user_filter(Ticket.assigned_to_id, f.assigned_to, user))
     if f.created_by:
         conditions.append(user_filter(Ticket.created_by_id, f.created_by, user))
-    if f.q:
-        conditions.append(_text_match(f.q, f.lang, dialect))
     bounds = (
         (f.created_after, Ticket.created_at.__ge__),
         (f.created_before, Ticket.created_at.__lt__),
@@ -110,9 +143,20 @@ def _order(ordering: str) -> list[sa.ColumnElement]:
     return [primary] if column is Ticket.id else [primary, tiebreak]
 
 
-def filtered_query(query: sa.Select, f: TicketFilters, *, user: User, dialect: str = "") -> sa.Select:
-    """Apply the filters and ordering to a select of tickets."""
-    return query.where(*_conditions(f, user, dialect)).order_by(*_order(f.ordering))
+def filtered_query(
+    query: sa.Select,
+    f: TicketFilters,
+    *,
+    user: User,
+    after: sa.ColumnElement[bool] | None = None,
+    plan: TextPlan = TextPlan(),
+) -> sa.Select:
+    """Apply the filters, a cursor's keyset condition (after) and the ordering to a select of tickets."""
+    conditions = _conditions(f, user) + ([] if after is None else [after])
+    if f.q:
+        text = _text_match(query, f, conditions, plan) if is_postgresql() else _like(f.q)
+        conditions.append(text)
+    return query.where(*conditions).order_by(*_order(f.ordering))
 
 
 def sort_key(ticket: Ticket, ordering: str) -> Any:

@@ -9,6 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
+from app.error_docs import errors
+from app.extensions import commit_keeping_state, db
 from app.idempotency.decorator import idempotent
 from app.pagination import PAGINATION_HEADERS, pagination_headers
 from app.tickets import listing, service
@@ -57,6 +59,12 @@ def _tagged(ticket: Ticket) -> Ticket:
     return ticket
 
 
+def _saved(ticket: Ticket) -> Ticket:
+    """Commit the request's one transaction, then tag the answer with the new version."""
+    commit_keeping_state()
+    return _tagged(ticket)
+
+
 @blp.route("/")
 class Tickets(MethodView):
     decorators = [auth_required()]
@@ -74,9 +82,11 @@ class Tickets(MethodView):
     @idempotent
     @blp.arguments(TicketCreateSchema)
     @blp.response(201, TicketSchema)
+    @errors(403)
     def post(self, data):
         """Create a ticket"""
-        ticket = service.create_ticket(user=current_user(), data=data)
+        ticket = service.create_ticket(user=current_user(), **data)
+        commit_keeping_state()
         return ticket, {"Location": url_for("tickets.TicketById", ticket_id=ticket.id)}
 
 
@@ -93,24 +103,26 @@ class TicketById(MethodView):
     @blp.etag
     @blp.arguments(TicketUpdateSchema)
     @blp.response(200, TicketSchema)
+    @errors(403)
     def put(self, data, ticket_id):
         """Replace a ticket's editable fields (requires If-Match)"""
-        ticket = _load_checked(ticket_id)
-        return _tagged(service.update_ticket(user=current_user(), ticket=ticket, changes=data))
+        return _saved(service.update_ticket(user=current_user(), ticket=_load_checked(ticket_id), **data))
 
     @blp.etag
     @blp.arguments(TicketPatchSchema(partial=True))
     @blp.response(200, TicketSchema)
+    @errors(403)
     def patch(self, data, ticket_id):
         """Update some of a ticket's editable fields (requires If-Match)"""
-        ticket = _load_checked(ticket_id)
-        return _tagged(service.update_ticket(user=current_user(), ticket=ticket, changes=data))
+        return _saved(service.update_ticket(user=current_user(), ticket=_load_checked(ticket_id), **data))
 
     @blp.etag
     @blp.response(204)
+    @errors(403)
     def delete(self, ticket_id):
         """Delete a ticket (admin; requires If-Match)"""
         service.delete_ticket(user=current_user(), ticket=_load_checked(ticket_id))
+        db.session.commit()
 
 
 @blp.route("/<int:ticket_id>/assign/")
@@ -120,10 +132,11 @@ class TicketAssign(MethodView):
     @blp.etag
     @blp.arguments(AssignSchema)
     @blp.response(200, TicketSchema)
+    @errors(403)
     def post(self, data, ticket_id):
         """Assign a ticket to an agent or admin, or unassign it"""
         ticket = _load_checked(ticket_id)
-        return _tagged(
+        return _saved(
             service.assign_ticket(user=current_user(), ticket=ticket, assignee_id=data["assigned_to"])
         )
 
@@ -135,10 +148,11 @@ class TicketTransition(MethodView):
     @blp.etag
     @blp.arguments(TransitionSchema)
     @blp.response(200, TicketSchema)
+    @errors(403, 409)
     def post(self, data, ticket_id):
         """Move a ticket to another status, following the workflow"""
         ticket = _load_checked(ticket_id)
-        return _tagged(service.transition_ticket(user=current_user(), ticket=ticket, status=data["status"]))
+        return _saved(service.transition_ticket(user=current_user(), ticket=ticket, status=data["status"]))
 
 
 @blp.route("/<int:ticket_id>/events/")

@@ -1,19 +1,19 @@
-"""Ticket operations: typed, keyword-only, one transaction each, domain errors only."""
+"""Ticket operations: typed, keyword-only, domain errors only; they flush, the caller commits."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.service import record_deletion, row_snapshot
-from app.auth.models import STAFF_ROLES, User
+from app.auth.models import STAFF_ROLES, Role, User
 from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.extensions import db
 from app.tickets.milestones import note_event
-from app.tickets.models import Category, CategorySource, Status, Ticket, TicketEvent
+from app.tickets.models import Category, CategorySource, EventKind, Priority, Status, Ticket, TicketEvent
 from app.tickets.query import visible_to
 from app.tickets.signals import (
     announce,
@@ -29,7 +29,6 @@ from app.tickets.signals import (
 from app.tickets.workflow import check_transition
 from app.timeutil import utcnow
 
-REQUESTER_FIELDS = {"title", "description", "priority"}
 CHANGED_MEANWHILE = (
     "The ticket was changed by someone else meanwhile; nothing was saved. Read it again and retry."
 )
@@ -82,20 +81,41 @@ def _active_assignee(user_id: int | None) -> User | None:
     return assignee
 
 
-def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
-    """Create a ticket filed by user, with its 'created' event, in one transaction."""
-    if user.role not in STAFF_ROLES and set(data) - REQUESTER_FIELDS:
+class Unset(enum.Enum):
+    """Marks a keyword argument the caller did not give (None is a value: "no category")."""
+
+    UNSET = enum.auto()
+
+
+UNSET = Unset.UNSET
+StaffOnly = Unset | None
+
+
+def create_ticket(
+    *,
+    user: User,
+    title: str,
+    description: str,
+    priority: Priority | str = Priority.MEDIUM,
+    status: Status | str | Unset = UNSET,
+    category: Category | str | StaffOnly = UNSET,
+    assigned_to: int | StaffOnly = UNSET,
+) -> Ticket:
+    """Create a ticket filed by user, with its 'created' event, flushed in the caller's transaction."""
+    staff_fields = (status, category, assigned_to)
+    if user.role not in STAFF_ROLES and any(value is not UNSET for value in staff_fields):
         raise Forbidden("Requesters may only set title, description and priority.")
+    status = Status.OPEN if status is UNSET else Status(status)
+    category = None if category is UNSET or category is None else Category(category)
+    assignee = _active_assignee(None if assigned_to is UNSET else assigned_to)
     now = utcnow()
-    status = data.get("status", "OPEN")
-    assignee = _active_assignee(data.get("assigned_to"))
     ticket = Ticket(
-        title=data["title"],
-        description=data["description"],
+        title=title,
+        description=description,
         status=status,
-        priority=data.get("priority", "MEDIUM"),
-        category=data.get("category"),
-        category_source="human" if data.get("category") else None,
+        priority=Priority(priority),
+        category=category,
+        category_source=CategorySource.HUMAN if category else None,
         created_by_id=user.id,
         assigned_to_id=assignee.id if assignee else None,
         created_at=now,
@@ -103,118 +123,116 @@ def create_ticket(*, user: User, data: dict[str, Any]) -> Ticket:
     )
     db.session.add(ticket)
     db.session.flush()
-    _record(ticket, user, "created", None, status)
-    if ticket.category:
-        _record(ticket, user, "category", None, ticket.category, source="human")
+    _record(ticket, user, EventKind.CREATED, None, status)
+    if category:
+        _record(ticket, user, EventKind.CATEGORY, None, category, source=CategorySource.HUMAN)
     if assignee:
-        _record(ticket, user, "assignment", None, assignee.id)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    ticket_created.send(app, ticket=ticket, actor=user)
-    db.session.commit()
+        _record(ticket, user, EventKind.ASSIGNMENT, None, assignee.id)
+    announce(ticket_created, ticket=ticket, actor=user)
+    _flush()
     return ticket
 
 
-def _announce_category(ticket: Ticket, category: str | None, source: str, actor: User | None) -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    category_set.send(app, ticket=ticket, category=category, source=source, actor=actor)
-
-
-def _finish(commit: bool) -> None:
-    # commit=False lets a caller (the admin form) group several changes into one transaction.
+def _flush() -> None:
     try:
-        if commit:
-            db.session.commit()
-        else:
-            db.session.flush()
+        db.session.flush()
     except StaleDataError as exc:  # the UPDATE ... WHERE version = :read matched no row
         db.session.rollback()
         raise PreconditionFailed(CHANGED_MEANWHILE) from exc
 
 
-def save_changes() -> None:
-    """Commit changes grouped with commit=False; a concurrent change in between is PreconditionFailed."""
-    _finish(commit=True)
-
-
-def update_ticket(*, user: User, ticket: Ticket, changes: dict[str, Any], commit: bool = True) -> Ticket:
-    """Edit title, description, priority or category, recording an event per change."""
-    if user.role not in STAFF_ROLES and set(changes) - REQUESTER_FIELDS:
+def update_ticket(
+    *,
+    user: User,
+    ticket: Ticket,
+    title: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    priority: Priority | str | Unset = UNSET,
+    category: Category | str | StaffOnly = UNSET,
+) -> Ticket:
+    """Edit title, description, priority or category (the ones given), recording an event per change."""
+    given = {"title": title, "description": description, "priority": priority, "category": category}
+    changes = {field: value for field, value in given.items() if value is not UNSET}
+    if user.role not in STAFF_ROLES and "category" in changes:
         raise Forbidden("Requesters may only edit title, description and priority.")
-    ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
+    announce(ticket_changing, ticket=ticket)
     ticket.updated_at = utcnow()
     edited = [f for f in ("title", "description") if f in changes and changes[f] != getattr(ticket, f)]
     if edited:
-        _record(ticket, user, "edited", None, ",".join(edited))
+        _record(ticket, user, EventKind.EDITED, None, ",".join(edited))
     if "priority" in changes and changes["priority"] != ticket.priority:
-        _record(ticket, user, "priority", ticket.priority, changes["priority"])
+        _record(ticket, user, EventKind.PRIORITY, ticket.priority, changes["priority"])
     # Sending back the category a model set is not a human label: only a change (or a confirmation) is.
     if "category" in changes and changes["category"] != ticket.category:
-        _record(ticket, user, "category", ticket.category, changes["category"], source="human")
+        _record(ticket, user, EventKind.CATEGORY, ticket.category, changes["category"], source="human")
         ticket.category_source = CategorySource.HUMAN if changes["category"] else None
-        _announce_category(ticket, changes["category"], "human", user)
-    for field in ("title", "description", "priority", "category"):
-        if field in changes:
-            setattr(ticket, field, changes[field])
+        _announce_category(ticket, changes["category"], CategorySource.HUMAN, user)
+    for field, value in changes.items():
+        setattr(ticket, field, value)
     announce(ticket_updated, ticket=ticket, actor=user)
-    _finish(commit)
+    _flush()
     return ticket
+
+
+def _announce_category(ticket: Ticket, category: str | None, source: str, actor: User | None) -> None:
+    announce(category_set, ticket=ticket, category=category, source=source, actor=actor)
 
 
 def set_category(
-    *, ticket: Ticket, category: str, source: str, actor: User | None, commit: bool = True
+    *, ticket: Ticket, category: Category | str, source: CategorySource | str, actor: User | None
 ) -> Ticket:
     """Set a ticket's category with its provenance (human or model) and an event."""
-    ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
+    announce(ticket_changing, ticket=ticket)
     ticket.updated_at = utcnow()
-    _record(ticket, actor, "category", ticket.category, category, source=source)
+    _record(ticket, actor, EventKind.CATEGORY, ticket.category, category, source=source)
     ticket.category, ticket.category_source = Category(category), CategorySource(source)
     _announce_category(ticket, category, source, actor)
     announce(ticket_categorized, ticket=ticket, actor=actor)
-    _finish(commit)
+    _flush()
     return ticket
 
 
-def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None, commit: bool = True) -> Ticket:
+def assign_ticket(*, user: User, ticket: Ticket, assignee_id: int | None) -> Ticket:
     """Assign a ticket to an active agent or admin, or unassign it with None."""
     if user.role not in STAFF_ROLES:
         raise Forbidden("Only agents and admins can assign tickets.")
     assignee = _active_assignee(assignee_id)
     if ticket.assigned_to_id != assignee_id:
-        ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
+        announce(ticket_changing, ticket=ticket)
         ticket.updated_at = utcnow()
-        _record(ticket, user, "assignment", ticket.assigned_to_id, assignee_id)
+        _record(ticket, user, EventKind.ASSIGNMENT, ticket.assigned_to_id, assignee_id)
         ticket.assigned_to_id = assignee.id if assignee else None
         ticket.assigned_to = assignee
         announce(ticket_assigned, ticket=ticket, actor=user)
-    _finish(commit)
+    _flush()
     return ticket
 
 
-def transition_ticket(*, user: User, ticket: Ticket, status: str, commit: bool = True) -> Ticket:
+def transition_ticket(*, user: User, ticket: Ticket, status: Status | str) -> Ticket:
     """Move a ticket through the workflow; requesters may only close their own tickets."""
-    if user.role not in STAFF_ROLES and status != "CLOSED":
+    if user.role not in STAFF_ROLES and status != Status.CLOSED:
         raise Forbidden("Requesters may only close their own tickets.")
     check_transition(ticket.status, status)
-    ticket_changing.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
+    announce(ticket_changing, ticket=ticket)
     ticket.updated_at = utcnow()
-    _record(ticket, user, "status", ticket.status, status)
+    _record(ticket, user, EventKind.STATUS, ticket.status, status)
     ticket.status = Status(status)
     announce(ticket_transitioned, ticket=ticket, actor=user)
-    _finish(commit)
+    _flush()
     return ticket
 
 
 def delete_ticket(*, user: User, ticket: Ticket) -> None:
     """Delete a ticket and its history (admins only), keeping both in the deletion audit."""
-    if user.role != "admin":
+    if user.role != Role.ADMIN:
         raise Forbidden("Only admins can delete tickets.")
     events = _events_of(ticket.id)
     snapshot = {**row_snapshot(ticket), "events": [row_snapshot(event) for event in events]}
     record_deletion(kind="ticket", object_id=ticket.id, actor=user, snapshot=snapshot)
-    ticket_deleting.send(current_app._get_current_object(), ticket=ticket)  # type: ignore[attr-defined]
+    announce(ticket_deleting, ticket=ticket)
     db.session.execute(sa.delete(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
     db.session.delete(ticket)
-    _finish(commit=True)
+    _flush()
 
 
 def _events_of(ticket_id: int) -> list[TicketEvent]:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from app.errors import InvalidTransition
+from app.tickets.models import Status
 
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "OPEN": ("IN_PROGRESS", "RESOLVED", "CLOSED"),
-    "IN_PROGRESS": ("OPEN", "RESOLVED", "CLOSED"),
-    "RESOLVED": ("CLOSED", "IN_PROGRESS", "OPEN"),
-    "CLOSED": ("OPEN",),
+TRANSITIONS: dict[Status, tuple[Status, ...]] = {
+    Status.OPEN: (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED),
+    Status.IN_PROGRESS: (Status.OPEN, Status.RESOLVED, Status.CLOSED),
+    Status.RESOLVED: (Status.CLOSED, Status.IN_PROGRESS, Status.OPEN),
+    Status.CLOSED: (Status.OPEN,),
 }
 
 
 def check_transition(current: str, target: str) -> None:
     """Raise InvalidTransition, listing the allowed targets, unless current -> target is allowed."""
-    allowed = TRANSITIONS[current]
+    allowed = TRANSITIONS[Status(current)]
     if target not in allowed:
         raise InvalidTransition(
             f"Cannot move a ticket from {current} to {target}.",

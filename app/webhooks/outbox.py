@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from blinker import NamedSignal
 from flask import Flask
 
+from app import commit_hooks
 from app.extensions import db
 from app.ml.signals import model_promoted
 from app.tickets import signals
@@ -102,18 +103,14 @@ def _after_commit(session: Any) -> None:
             log.exception("could not enqueue the webhook dispatcher")
 
 
-def _after_rollback(session: Any, previous_transaction: Any = None) -> None:
-    session.info.pop(PENDING_FLAG, None)
-    session.info.pop(PENDING_DUMPS, None)
-
-
 def connect_outbox(app: Flask) -> None:
     """Subscribe this app to the ticket and model signals, and the session to commit/rollback."""
     app.extensions["webhook_subscriptions"] = Subscriptions()
     for event, signal in TICKET_SIGNALS.items():
         signal.connect(_ticket_receiver(event), sender=app, weak=False)
     model_promoted.connect(_model_receiver, sender=app, weak=False)
+    commit_hooks.before_commit(
+        order=commit_hooks.WEBHOOK_OUTBOX, keys=(PENDING_DUMPS, PENDING_FLAG), run=_before_commit
+    )
     if not sa.event.contains(db.session, "after_commit", _after_commit):
-        sa.event.listen(db.session, "before_commit", _before_commit)
         sa.event.listen(db.session, "after_commit", _after_commit)
-        sa.event.listen(db.session, "after_soft_rollback", _after_rollback)

@@ -1,13 +1,16 @@
-"""Webhook jobs on the task queue: dispatch after a commit, one delivery attempt, and a periodic sweep."""
+"""Webhook jobs on the task queue: dispatch after a commit, one delivery attempt, the sweep and the prune."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from huey import crontab
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.jobs.queue import huey, in_app_context
-from app.webhooks import delivery
+from app.webhooks import delivery, retention
 
 
 def _session() -> Session:
@@ -43,3 +46,12 @@ def sweep() -> None:
         due = delivery.due(session)
     for delivery_id in due:
         deliver(delivery_id)
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+@in_app_context
+def prune() -> int:
+    """Delete outbox events (and their finished deliveries) older than WEBHOOK_RETENTION_DAYS."""
+    days = current_app.config["WEBHOOK_RETENTION_DAYS"]
+    with _session() as session:
+        return retention.prune_outbox(session, retention=timedelta(days=days))

@@ -6,13 +6,14 @@ import re
 
 import pytest
 
-from tests.admin.conftest import csrf_token, login
 from tests.factories import PASSWORD
+from tests.helpers.forms import csrf_token, login
 
 ADMIN_PAGES = [
     "/admin/",
     "/admin/ticket/",
     "/admin/ticket_event/",
+    "/admin/deletion/",
     "/admin/user/",
     "/admin/api_token/",
     "/admin/user/new/",

@@ -82,7 +82,7 @@ def test_events_and_tokens_cannot_be_changed_by_form_posts(admin_client, admin, 
     from app.auth.models import ApiToken
     from app.extensions import db
     from app.tickets.models import TicketEvent
-    from tests.admin.conftest import post_form
+    from tests.helpers.forms import post_form
 
     ticket = make_ticket(priority="LOW")
     save(admin_client, ticket, priority="HIGH")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.tickets.models import Ticket, TicketEvent
-from tests.admin.conftest import csrf_token
+from tests.helpers.forms import csrf_token
 
 VERSION_INPUT = re.compile(
     r'<input[^>]*name="version"[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*name="version"'

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.tickets.models import Ticket, TicketEvent
-from tests.admin.conftest import post_form
+from tests.helpers.forms import post_form
 
 # Flask-Admin filter arguments are flt<n>_<index in TicketView.column_filters>.
 STATUS, PRIORITY, CATEGORY, CATEGORY_EMPTY, ASSIGNEE, ASSIGNEE_EMPTY, CREATED_BETWEEN = range(7)

@@ -11,8 +11,8 @@ from app.auth import service as auth_service
 from app.auth.models import ApiToken, User
 from app.auth.passwords import verify_password
 from app.extensions import db
-from tests.admin.conftest import login, post_form
 from tests.factories import PASSWORD
+from tests.helpers.forms import login, post_form
 
 NEW_PASSWORD = "a brand new passphrase"
 

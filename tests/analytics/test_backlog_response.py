@@ -1,5 +1,6 @@
 """Backlog (open now, created in the window) and first response (first agent action)."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -127,3 +128,23 @@ def test_first_response_filters_and_empty_window(get, responses):
     assert (body["created_count"], body["responded_count"], body["median_seconds"]) == (1, 1, 3600.0)
     body = get("first-response", **{"from": "2024-04-01", "to": "2024-04-02"})
     assert (body["created_count"], body["without_response"], body["mean_seconds"]) == (0, 0, None)
+
+
+def test_backlog_falls_back_to_the_ticket_rows_when_the_backlog_moves_between_reads(
+    client, auth, agent, open_tickets, monkeypatch
+):
+    # As if tickets were resolved between the per-day counts and the rank reads: more counted than found.
+    from app.analytics import backlog
+
+    counted = backlog._grouped
+
+    def inflated(*args, by_day):
+        found = counted(*args, by_day=by_day)
+        return Counter({key: n + 5 for key, n in found.items()}) if by_day else found
+
+    monkeypatch.setattr(backlog, "_grouped", inflated)
+    response = client.get("/api/analytics/backlog/", query_string={"days": 30}, headers=auth(agent))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["source"] == "tickets" and body["open_count"] == 3
+    assert body["median_age_seconds"] == 4 * 3600

@@ -13,8 +13,8 @@ from app.analytics.reading import split_window
 from app.analytics.sketch import bucket_of, percentile
 from app.analytics.window import Window
 from app.extensions import db
-from tests.helpers import command_env, run
-from tests.test_migrations import ROWS
+from tests.helpers import run
+from tests.helpers.migrations import legacy_database
 
 
 def _rollup_rows(connection) -> list[tuple]:
@@ -54,15 +54,7 @@ def test_rebuild_command_reproduces_the_rollups_kept_on_write(client, agent, adm
 
 
 def test_migration_backfill_equals_the_rebuild(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    env = command_env(DATABASE_URL=url)
-    assert run(["flask", "db", "upgrade", "0003_milestones"], env).returncode == 0
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for statement in filter(str.strip, ROWS.split(";")):
-            conn.execute(sa.text(statement))
-    upgraded = run(["flask", "db", "upgrade"], env)
-    assert upgraded.returncode == 0, upgraded.stderr
+    env, engine = legacy_database(tmp_path, "0003_milestones")
     with engine.connect() as conn:
         backfilled = _rollup_rows(conn)
     assert run(["flask", "analytics", "rebuild"], env).returncode == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.admin.conftest import post_form
+from tests.helpers.forms import post_form
 
 
 def _delete_via_api(client, ticket_id: int, headers: dict[str, str]):
@@ -55,3 +55,16 @@ def test_a_refused_deletion_leaves_no_record(client, admin, agent, make_ticket, 
     stale = client.delete(f"/api/tickets/{ticket_id}/", headers={**auth(admin), "If-Match": '"stale"'})
     assert stale.status_code == 412
     assert client.get("/api/audit/deletions/", headers=auth(admin)).get_json() == []
+
+
+def test_admin_site_deletion_page(client, admin_client, admin, make_ticket, auth):
+    """The admin site lists deletions and shows each one's snapshot, escaped and read-only."""
+    ticket_id = make_ticket(title="Sent to the <wrong> desk").id
+    assert _delete_via_api(client, ticket_id, auth(admin)).status_code == 204
+    listing = admin_client.get("/admin/deletion/").get_data(as_text=True)
+    assert "Sent to the &lt;wrong&gt; desk" in listing and admin.username in listing
+    record_id = client.get("/api/audit/deletions/", headers=auth(admin)).get_json()[0]["id"]
+    details = admin_client.get(f"/admin/deletion/details/?id={record_id}").get_data(as_text=True)
+    assert "&#34;title&#34;: &#34;Sent to the &lt;wrong&gt; desk&#34;" in details
+    assert "<wrong>" not in details
+    assert admin_client.get(f"/admin/deletion/edit/?id={record_id}").status_code == 302  # read-only

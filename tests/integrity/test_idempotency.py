@@ -12,7 +12,7 @@ from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.tickets.models import Ticket
 from tests.factories import PASSWORD
-from tests.integrity.conftest import race
+from tests.helpers.races import race
 
 BODY = {"title": "Invoice twice", "description": "I was charged twice."}
 

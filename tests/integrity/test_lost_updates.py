@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integrity.conftest import race, status_chain_breaks
+from tests.helpers.races import race, status_chain_breaks
 
 ROUNDS = 20
 pytestmark = pytest.mark.slow

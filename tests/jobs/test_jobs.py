@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.errors import Conflict
 from app.extensions import db
+from app.jobs import queue
 from app.jobs import service as jobs
 from app.jobs.models import Job
 from app.jobs.runner import run_job
@@ -144,3 +145,44 @@ def test_jobs_api_is_for_admins_newest_first(client, admin, agent, auth):
     assert client.get("/api/ml/jobs/", headers=auth(agent)).status_code == 403
     assert client.get("/api/ml/jobs/999/", headers=auth(admin)).status_code == 404
     assert client.get("/api/ml/jobs/?limit=0", headers=auth(admin)).status_code == 422
+
+
+@pytest.fixture
+def no_consumer_seen():
+    queue.huey.delete(queue.CONSUMER_SEEN_KEY)
+    yield
+    queue.huey.delete(queue.CONSUMER_SEEN_KEY)
+
+
+def _queued_for(job: Job, seconds: float) -> None:
+    job.created_at = utcnow() - timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def test_a_queued_job_is_given_up_soon_when_no_consumer_runs(app, no_consumer_seen):
+    waiting = _job()
+    _queued_for(waiting, app.config["JOB_TIMEOUT_SECONDS"] + 5)
+    assert jobs.reap_abandoned() == [waiting.id]
+    reaped = _read(waiting.id)
+    assert reaped.status == "failed" and "not picked up" in reaped.error and reaped.active_key is None
+    _job()  # a new training may be asked for at once
+
+
+def test_a_queued_job_waits_while_a_consumer_runs_up_to_the_queue_timeout(app, no_consumer_seen):
+    queue.note_consumer_alive()
+    waiting = _job()
+    _queued_for(waiting, app.config["JOB_TIMEOUT_SECONDS"] + 5)
+    assert jobs.reap_abandoned() == []
+    _queued_for(waiting, app.config["JOB_QUEUE_TIMEOUT_SECONDS"] + 5)
+    assert jobs.reap_abandoned() == [waiting.id]
+
+
+def test_a_consumer_says_it_is_alive_when_it_starts_and_every_minute(no_consumer_seen):
+    from app.jobs import tasks
+
+    assert queue.consumer_last_seen() is None
+    tasks.consumer_started()
+    first = queue.consumer_last_seen()
+    assert first is not None and abs(first - time.time()) < 60
+    tasks.reap_abandoned_jobs.call_local()
+    assert queue.consumer_last_seen() >= first

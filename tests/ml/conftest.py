@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -26,14 +27,10 @@ ML_SETTINGS = (
 )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def mlflow_store(app, tmp_path_factory):
-    """Point the test app at a throwaway sqlite tracking store and artifact folder."""
-    root = tmp_path_factory.mktemp("mlflow")
-    app.config["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    app.config["MLFLOW_ARTIFACT_ROOT"] = str(root / "artifacts")
-    app.config["SIMILARITY_INDEX_DIR"] = str(root / "similarity")
-    return root
+@pytest.fixture(scope="session")
+def mlflow_store(app) -> Path:
+    """The session's throwaway MLflow store folder (the app fixture points the app at it)."""
+    return Path(app.config["MLFLOW_ARTIFACT_ROOT"]).parent
 
 
 @pytest.fixture(autouse=True)
@@ -69,11 +66,11 @@ def fresh_registry(app) -> str:
 def trained_model(app, mlflow_store) -> tuple[str, LoadedModel]:
     """Train once per module on the clear-cut corpus; returns (model name, loaded champion)."""
     from app.ml.tasks import train_and_index
-    from tests.conftest import _wipe
+    from tests.helpers.database import wipe
 
     with app.app_context():
         name = _fresh_names(app)
-        _wipe()  # module fixtures run before the per-test wipe: the previous test's rows may still be there
+        wipe()  # module fixtures run before the per-test wipe: the previous test's rows may still be there
         add_corpus(per_category=16)
         train_and_index(force=False, trigger="test", user=None)
         cache = model_cache(app)

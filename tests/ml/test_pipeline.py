@@ -12,7 +12,9 @@ from app.ml.evaluate import scores
 from app.ml.gate import Scored, bootstrap_delta, compare, in_holdout
 from app.ml.pipeline import (
     explain,
+    explain_features,
     predict_proba_texts,
+    text_features,
     text_frame,
     ticket_text,
     vectorize,
@@ -181,3 +183,35 @@ def test_fast_probabilities_equal_the_pipelines(candidate):
     unseen = [ticket_text(*sample_text(category, random.Random(9))) for category in PHRASES]
     fast = predict_proba_texts(fitted.pipeline, unseen)
     assert np.allclose(fast, fitted.pipeline.predict_proba(text_frame(unseen)), atol=1e-12)
+
+
+def _explained_the_long_way(pipeline, text: str, category: str) -> list[str]:
+    """The explanation computed through the ColumnTransformer and its full vocabulary, as it used to be."""
+    row = pipeline[:-1].transform(text_frame([text])).tocsr().getrow(0)
+    base = pipeline[-1].base
+    weights = base.coef_[list(base.classes_).index(category)][row.indices] * row.data
+    names = pipeline.named_steps["features"].get_feature_names_out()[row.indices]
+    pairs = [(w, n) for w, n in zip(weights, names, strict=True)]
+    if any(n.startswith("word__") for _, n in pairs):
+        pairs = [(w, n) for w, n in pairs if n.startswith("word__")]
+    terms: list[str] = []
+    for weight, name in sorted(pairs, key=lambda pair: -pair[0]):
+        term = name.split("__", 1)[1].strip()
+        if weight > 0 and term and term not in terms:
+            terms.append(term)
+    return terms[:5]
+
+
+@pytest.mark.parametrize("candidate", CANDIDATES, ids=lambda c: c.name)
+def test_explanations_from_the_prediction_features_equal_the_long_way(candidate):
+    texts, labels = _corpus(20, seed=3)
+    pipeline = fit_calibrated(candidate, text_frame(texts), labels, target_precision=0.9).pipeline
+    for category, words in UNSEEN.items():
+        text = ticket_text(*words)
+        features = text_features(pipeline, [text])
+        slow = pipeline[:-1].transform(text_frame([text]))
+        assert features is not None and np.allclose(features.toarray(), slow.toarray(), atol=1e-7)
+        assert (vectorize(pipeline, text_frame([text])) != features).nnz == 0
+        expected = _explained_the_long_way(pipeline, text, category)
+        assert explain_features(pipeline, features, category) == expected
+        assert explain(pipeline, text_frame([text]), category) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.ml.models import PredictionRecord
 from app.ml.serving import model_cache
 from app.tickets.models import TicketEvent
 
@@ -93,6 +94,45 @@ def test_auto_triage_failure_never_breaks_ticket_creation(app, client, requester
     assert response.status_code == 201 and response.json["category"] is None
 
 
+def test_auto_triage_skips_a_class_tickets_cannot_hold(app, client, requester, auth, serving):
+    renamed = ["nonsense" if c == "bug" else c for c in serving.classes]
+    model_cache(app).loaded = type(serving)(**{**serving.__dict__, "classes": renamed})
+    response = client.post("/api/tickets/", json=BUG, headers=auth(requester))
+    assert response.status_code == 201 and response.json["category"] is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PredictionRecord)) == 0
+    assert db.session.scalar(sa.select(TicketEvent).where(TicketEvent.kind == "category")) is None
+
+
+def test_creating_a_ticket_with_auto_triage_needs_no_savepoint_and_no_reload(
+    app, client, requester, auth, serving
+):
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    headers = auth(requester)
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        created = client.post("/api/tickets/", json=BUG, headers=headers)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert created.status_code == 201 and created.json["category_source"] == "model"
+    assert "SAVEPOINT" not in statements and "RELEASE" not in statements
+    assert statements[-1] != "SELECT"  # the response is the ticket as written, not reloaded after COMMIT
+
+
+def test_auto_triage_does_not_explain(app, client, requester, auth, serving, monkeypatch):
+    from app.ml import service
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("auto-triage computed an explanation nobody reads")
+
+    monkeypatch.setattr(service, "explain_features", refuse)
+    created = client.post("/api/tickets/", json=BUG, headers=auth(requester)).json
+    assert (created["category"], created["category_source"]) == ("bug", "model")
+
+
 def test_similar_finds_a_ticket_created_a_moment_ago(client, agent, auth, make_ticket, serving):
     first = make_ticket(**BUG)
     make_ticket(title="Refund please", description="You charged my credit card twice.")
@@ -162,7 +202,7 @@ def test_readiness_reports_a_stale_model_but_stays_ready(app, client, serving):
 
 
 def test_admin_dashboard_shows_the_production_model(client, admin, serving):
-    from tests.admin.conftest import login
+    from tests.helpers.forms import login
 
     login(client, "admin")
     page = client.get("/admin/").get_data(as_text=True)

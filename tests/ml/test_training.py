@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 from mlflow import MlflowClient
 
+from app.extensions import db
 from app.ml.locking import training_lock
-from app.tickets.models import CATEGORIES
+from app.tickets.models import CATEGORIES, Ticket
 from tests.ml.corpus import add_corpus
 
 
@@ -44,7 +46,8 @@ def test_train_logs_a_run_registers_a_version_and_promotes_the_first(
     mlflow = _client(app)
     run = mlflow.get_run(body["run_id"])
     assert run.data.params["n_samples"] == "70" and run.data.params["count_bug"] == "14"
-    assert run.data.params["data_max_ticket_id"] == "70" and "word_min_df" in run.data.params
+    newest = db.session.scalar(sa.select(sa.func.max(Ticket.id)))
+    assert run.data.params["data_max_ticket_id"] == str(newest) and "word_min_df" in run.data.params
     assert {"accuracy", "macro_f1", "log_loss", "f1_billing"} <= set(run.data.metrics)
     assert run.data.tags["trigger"] == "api" and run.data.tags["user"] == "admin"
     artifacts = {a.path for a in mlflow.list_artifacts(body["run_id"])}

@@ -8,9 +8,9 @@ from app.auth import management
 from app.auth.models import ApiToken
 from app.auth.passwords import hash_password
 from app.extensions import db
-from tests.admin.conftest import csrf_token, login
 from tests.auth.test_auth import basic
 from tests.factories import PASSWORD
+from tests.helpers.forms import csrf_token, login
 
 NEW_PASSWORD = "a brand new passphrase"
 

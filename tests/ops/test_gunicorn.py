@@ -35,6 +35,7 @@ def gunicorn(tmp_path: Path, **settings: str) -> Iterator[str]:
         MLFLOW_ARTIFACT_ROOT=str(tmp_path / "mlruns" / "artifacts"),
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
         APP_ENV="development",
+        GUNICORN_GRACEFUL_TIMEOUT="3",  # a closed keep-alive client still holds gthread's shutdown that long
     )
     env.update(settings)
     args = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]

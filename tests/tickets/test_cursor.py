@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app.extensions import db
+from app.tickets import listing
 from app.tickets.models import PRIORITIES, STATUSES
 from app.tickets.query import ORDERINGS
 
@@ -174,3 +175,47 @@ def test_search_cursor_pages_and_bad_language(client, agent, auth, texts):
     ids, pages = _walk(client, h, "q=invoice", page_size=1)
     assert ids == [texts[1].id, texts[0].id] and pages == 2
     assert client.get("/api/tickets/?q=x&lang=klingon", headers=h).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("walk_rows", "believed"),
+    [(0, None), (10**9, None), (2, (1e6, 1.0))],
+    ids=["all matches from the index", "walk the ordering", "walk too short, then the index"],
+)
+def test_every_search_plan_gives_the_same_pages(
+    app, client, agent, requester, auth, make_ticket, monkeypatch, walk_rows, believed
+):
+    app.config.update(SEARCH_WALK_ROWS=walk_rows)
+    if believed is not None:  # the planner believes every ticket matches: the 2-row walk first, which fails
+        monkeypatch.setattr(listing, "estimated_matches", lambda **_: believed)
+    plans: list[str] = []
+    chosen = listing._text_plan
+    monkeypatch.setattr(listing, "_text_plan", lambda *a: plans.append(chosen(*a).kind) or chosen(*a))
+    try:
+        made = [
+            make_ticket(
+                title=f"Invoice {i}" if i % 3 else f"Other {i}",
+                description="Charged twice." if i % 2 else "Nothing to see.",
+                created_at=T0 + timedelta(minutes=i),
+                created_by=requester if i % 4 == 0 else agent,
+            )
+            for i in range(24)
+        ]
+        newest = list(reversed(made))
+        invoices = [t.id for t in newest if t.title.startswith("Invoice")]
+        h = auth(agent)
+        assert _search(client, h, "q=invoice&page_size=5&page=2") == invoices[5:10]
+        assert _walk(client, h, "q=invoice", page_size=3)[0] == invoices
+        assert _search(client, h, "q=invoice&ordering=created_at&page_size=4") == invoices[::-1][:4]
+        own = [t.id for t in newest if t.created_by_id == requester.id and t.title.startswith("Invoice")]
+        assert _search(client, auth(requester), "q=invoice") == own
+        meta = json.loads(client.get("/api/tickets/?q=invoice&count=true", headers=h).headers["X-Pagination"])
+        assert meta["total"] == len(invoices)
+        if db.engine.dialect.name == "postgresql":  # two words: both must appear (LIKE reads one phrase)
+            both = [
+                t.id for t in newest if t.title.startswith("Invoice") and t.description.startswith("Charged")
+            ]
+            assert _walk(client, h, "q=invoice charged", page_size=3)[0] == both
+            assert set(plans) == {"gin" if walk_rows == 0 else "walk"}
+    finally:
+        app.config.update(SEARCH_WALK_ROWS=10_000)

@@ -67,7 +67,7 @@ def test_only_subscribed_events_are_sent(client, admin, agent, auth, receiver):
 
 def test_a_rolled_back_change_sends_nothing(agent, endpoint, receiver, make_ticket):
     ticket = make_ticket()
-    tickets.update_ticket(user=agent, ticket=ticket, changes={"title": "never saved"}, commit=False)
+    tickets.update_ticket(user=agent, ticket=ticket, title="never saved")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent)) == 1  # in the transaction
     db.session.rollback()
     tasks.sweep()
@@ -150,6 +150,7 @@ def test_concurrent_attempts_deliver_once(agent, endpoint, receiver, make_ticket
     receiver.statuses = [500]
     ticket = make_ticket()
     tickets.transition_ticket(user=agent, ticket=ticket, status="IN_PROGRESS")
+    db.session.commit()
     row_id = db.session.scalars(sa.select(WebhookDelivery.id)).one()
     for _ in range(3):  # bounded rounds of two workers racing for the same due delivery
         _make_due()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.webhooks.signing import UnsafeURL, check_url
-from tests.admin.conftest import login, post_form
+from tests.helpers.forms import login, post_form
 
 
 @pytest.mark.parametrize("url", ["http://[::ffff:10.0.0.1]/", "http://[fe80::1]/", "http://127.1/"])

@@ -1,10 +1,8 @@
-"""Helpers for driving the admin site with the Flask test client: CSRF tokens, login, form posts."""
+"""Driving the admin site with the Flask test client: CSRF tokens, login, form posts."""
 
 from __future__ import annotations
 
 import re
-
-import pytest
 
 from tests.factories import PASSWORD
 
@@ -45,12 +43,3 @@ def post_form(client, url: str, data: dict, *, form_page: str | None = None, fol
         assert page.status_code == 200, page.status_code
         payload = {"csrf_token": csrf_token(page.get_data(as_text=True)), **data}
         return client.post(url, data=payload, follow_redirects=follow_redirects)
-
-
-@pytest.fixture
-def admin_client(app, admin):
-    """A test client with an admin logged in to the admin site."""
-    client = app.test_client()
-    response = login(client, admin.username)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
