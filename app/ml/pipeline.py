@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,43 +11,12 @@ from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
+
+from app.ml.candidates import Candidate, base_classifier
+from app.ml.normalise import normalise_ticket
 
 TEXT_COLUMN = "text"
-# Character n-grams cost ~7x the word vectoriser per ticket; past this size word n-grams carry the signal
-# and the char vectoriser alone would blow the training-time budget (bench/README.md).
-CHAR_MAX_SAMPLES = 20_000
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One pipeline the model selection may choose: features, classifier and its regularisation."""
-
-    features: str  # word, char or union
-    classifier: str  # lr or svm
-    C: float
-
-    @property
-    def name(self) -> str:
-        return f"{self.features}-{self.classifier}-C{self.C:g}"
-
-
-# Logistic regression costs ~8x a linear SVM per fit here (lbfgs on wide char features), so it competes
-# on word features only; the SVM's margins are calibrated like the regression's scores.
-CANDIDATES = (
-    Candidate("word", "lr", 4.0),
-    Candidate("word", "svm", 0.5),
-    Candidate("char", "svm", 0.5),
-    Candidate("union", "svm", 0.1),
-    Candidate("union", "svm", 0.5),
-)
-
-
-def candidates_for(n_samples: int) -> list[Candidate]:
-    """The candidates affordable at this training-set size."""
-    return [c for c in CANDIDATES if c.features == "word" or n_samples <= CHAR_MAX_SAMPLES]
 
 
 def ticket_text(title: str, description: str) -> str:
@@ -63,18 +31,17 @@ def text_frame(texts: list[str]) -> pd.DataFrame:
 
 def min_df_for(n_samples: int) -> int:
     """Ignore terms seen in fewer documents as the data grows (rare terms are noise, and memory)."""
-    if n_samples < 1_000:
-        return 1
     if n_samples < 20_000:
         return 2
     return 5
 
 
 def _vectorizers(kind: str, n_samples: int) -> list[tuple[str, TfidfVectorizer, str]]:
+    # The normaliser also lowercases and folds accents (a preprocessor replaces the vectoriser's own).
     common: dict[str, Any] = {
         "sublinear_tf": True,
         "min_df": min_df_for(n_samples),
-        "strip_accents": "unicode",
+        "preprocessor": normalise_ticket,
         "dtype": np.float32,
     }
     word = TfidfVectorizer(ngram_range=(1, 2), max_df=0.9, **common)
@@ -89,18 +56,13 @@ def build_features(kind: str, n_samples: int) -> ColumnTransformer:
     return ColumnTransformer(_vectorizers(kind, n_samples), sparse_threshold=1.0)
 
 
-def base_classifier(candidate: Candidate) -> LogisticRegression | LinearSVC:
-    """The uncalibrated linear model of a candidate, class-balanced."""
-    if candidate.classifier == "svm":
-        # tol 1e-3 (default 1e-4): a third less time at 100,000 tickets for the same accuracy (bench).
-        return LinearSVC(C=candidate.C, class_weight="balanced", tol=1e-3)
-    return LogisticRegression(C=candidate.C, class_weight="balanced", max_iter=1000)
-
-
 def build_pipeline(candidate: Candidate, *, n_samples: int) -> Pipeline:
     """An unfitted pipeline of the candidate's features and uncalibrated classifier."""
     return Pipeline(
-        [("features", build_features(candidate.features, n_samples)), ("clf", base_classifier(candidate))]
+        [
+            ("features", build_features(candidate.features, n_samples)),
+            ("clf", base_classifier(candidate, n_samples=n_samples)),
+        ]
     )
 
 
@@ -170,7 +132,8 @@ def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
         }
     clf = pipeline.named_steps["clf"]
     base = clf.base if isinstance(clf, CalibratedLinear) else clf
-    return params | {"clf": type(base).__name__, "clf_C": base.C, "clf_class_weight": base.class_weight}
+    strength = {"clf_C": base.C} if hasattr(base, "C") else {"clf_alpha": base.alpha}
+    return params | {"clf": type(base).__name__, **strength, "clf_class_weight": base.class_weight}
 
 
 def text_features(pipeline: Pipeline, texts: list[str]) -> sparse.csr_matrix | None:

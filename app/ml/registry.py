@@ -33,8 +33,8 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
 CHAMPION, CHALLENGER = "champion", "challenger"
 TRAINED_BY_TAG, TRAINED_BY = "trained_by", "ticket-intelligence"
 DIGEST_TAG, SIGNATURE_TAG = "artifact_sha256", "artifact_signature"
-# The one class of ours inside the skops file; skops refuses to load any type not listed.
-TRUSTED_TYPES = ["app.ml.pipeline.CalibratedLinear"]
+# Our class and function inside the skops file; skops refuses to load any type not listed.
+TRUSTED_TYPES = ["app.ml.pipeline.CalibratedLinear", "app.ml.normalise.normalise_ticket"]
 PACKAGE = "ticket-intelligence-api"
 RUN_KIND_TAG = "run_kind"
 # Exactly what the skops-saved pipeline needs to load; inferring them was slow and wrong.

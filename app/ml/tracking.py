@@ -11,7 +11,7 @@ from app.ml.dataset import class_counts
 from app.ml.evaluate import confusion_png
 from app.ml.gate import HOLDOUT_PERCENT
 from app.ml.pipeline import hyperparameters, text_frame
-from app.ml.selection import FOLDS, SELECTION_MAX_SAMPLES
+from app.ml.selection import SELECTION_FOLDS, SELECTION_MAX_SAMPLES
 from app.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _children(trained: Trained) -> list[registry.ChildRun]:
                 "classifier": score.candidate.classifier,
                 "C": score.candidate.C,
                 "selection_samples": size,
-                "folds": FOLDS,
+                "folds": SELECTION_FOLDS,
                 "chosen": score.candidate == trained.fitted.candidate,
             },
             metrics={

@@ -18,6 +18,7 @@ from app.ml.dataset import DataSnapshot, class_counts, load_labelled
 from app.ml.evaluate import scores
 from app.ml.gate import Decision, in_holdout
 from app.ml.locking import training_lock
+from app.ml.pipeline import vectorize
 from app.ml.promotion import champion_decision
 from app.ml.selection import FOLDS, CandidateScore, Fitted, fit_calibrated, refit_all, select_candidate
 from app.ml.signals import announce_promotion
@@ -97,12 +98,11 @@ def _fit(frame: pd.DataFrame, progress: Callable[[str], None]) -> tuple[list[Can
 
 
 def _holdout_scores(
-    fitted: Fitted, holdout: pd.DataFrame
+    fitted: Fitted, matrix: Any, labels: np.ndarray
 ) -> tuple[dict[str, float], dict[str, Any], np.ndarray]:
-    labels = holdout["category"].to_numpy()
-    if len(holdout) == 0:
+    if len(labels) == 0:
         return {}, {}, np.array([], dtype=object)
-    proba = fitted.pipeline.predict_proba(holdout[["text"]])
+    proba = fitted.pipeline.named_steps["clf"].predict_proba(matrix)
     thresholds = {c: t.threshold for c, t in fitted.thresholds.items()}
     metrics, report = scores(proba, labels, fitted.classes, thresholds)
     return metrics, report, np.asarray(fitted.classes)[proba.argmax(axis=1)]
@@ -117,14 +117,16 @@ def _train(*, force: bool, progress: Callable[[str], None]) -> Trained:
     train_part, holdout = frame[~held], frame[held]
     progress(f"Selecting a model on {len(train_part)} tickets ({len(holdout)} held out by ticket id)...")
     ranking, fitted = _fit(train_part, progress)
-    metrics, report, predicted = _holdout_scores(fitted, holdout)
+    holdout_labels = holdout["category"].to_numpy()
+    holdout_matrix = vectorize(fitted.pipeline, holdout[["text"]])
+    metrics, report, predicted = _holdout_scores(fitted, holdout_matrix, holdout_labels)
     progress("Comparing with the champion on held-out tickets neither model trained on...")
     with registry.guard("comparing with the champion"):
         decision, champion_version = champion_decision(fitted, holdout, force=force)
     progress(
         f"Gate: {'promote' if decision.promote else 'keep the champion'}; refitting on all {len(frame)}..."
     )
-    final = refit_all(fitted, frame[["text"]], frame["category"].to_numpy())
+    final = refit_all(fitted, holdout_matrix, holdout_labels)
     return Trained(
         frame=frame,
         snapshot=snapshot,
@@ -133,7 +135,7 @@ def _train(*, force: bool, progress: Callable[[str], None]) -> Trained:
         final=final,
         metrics=metrics,
         report=report,
-        holdout_labels=holdout["category"].to_numpy(),
+        holdout_labels=holdout_labels,
         holdout_predicted=predicted,
         decision=decision,
         champion_version=champion_version,

@@ -7,12 +7,10 @@ import random
 import numpy as np
 import pytest
 
+from app.ml.candidates import CANDIDATES, LARGE_CANDIDATES, Candidate, candidates_for
 from app.ml.evaluate import scores
 from app.ml.gate import Scored, bootstrap_delta, compare, in_holdout
 from app.ml.pipeline import (
-    CANDIDATES,
-    Candidate,
-    candidates_for,
     explain,
     explain_features,
     predict_proba_texts,
@@ -58,7 +56,8 @@ def test_selection_scores_every_affordable_candidate_and_the_winner_learns():
 
 def test_large_training_sets_skip_the_costly_character_candidates():
     assert {c.features for c in candidates_for(1_000_000)} == {"word"}
-    assert {c.features for c in candidates_for(500)} == {"word", "char", "union"}
+    assert {c.classifier for c in candidates_for(100_000)} == {"sgd"}  # linear in the data
+    assert {c.features for c in candidates_for(500)} == {"word", "union"}
 
 
 def test_refit_on_all_keeps_the_thresholds_and_explains_with_words():
@@ -66,8 +65,13 @@ def test_refit_on_all_keeps_the_thresholds_and_explains_with_words():
     fitted = fit_calibrated(
         Candidate("union", "lr", 4.0), text_frame(texts[::2]), labels[::2], target_precision=0.9
     )
-    final = refit_all(fitted, text_frame(texts), labels)
+    held_out = vectorize(fitted.pipeline, text_frame(texts[1::2]))
+    final = refit_all(fitted, held_out, labels[1::2])
     assert final[-1].thresholds == fitted.pipeline[-1].thresholds
+    assert final[-1].temperature == fitted.pipeline[-1].temperature
+    # The training part's vocabulary is kept: the refit only adds rows.
+    assert final.named_steps["features"] is fitted.pipeline.named_steps["features"]
+    assert len(final[-1].base.coef_[0]) == held_out.shape[1]
     frame = text_frame([ticket_text(*UNSEEN["billing"])])
     terms = explain(final, frame, "billing")
     assert terms and set(terms) & {"charged", "credit", "card", "invoice", "credit card", "refund"}
@@ -96,11 +100,38 @@ def test_thresholds_reach_the_target_precision_on_held_out_data():
 
 def test_a_class_that_never_reaches_the_target_is_never_answered():
     proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]])
-    chosen = choose_thresholds(proba, np.array(["b", "b", "b"]), ["a", "b"], target=0.9)
+    chosen = choose_thresholds(proba, np.array(["b", "b", "b"]), ["a", "b"], target=0.9, z=0, min_support=0)
     assert chosen["a"].threshold == NEVER and chosen["a"].expected_coverage == 0
     assert chosen["b"].threshold == 0.7
     metrics, _ = scores(proba, np.array(["b", "b", "b"]), ["a", "b"], {"a": NEVER, "b": 0.7})
     assert metrics["coverage_at_target"] == pytest.approx(1 / 3) and metrics["precision_at_target"] == 1.0
+
+
+def test_the_margin_asks_more_than_the_raw_precision_of_few_answers():
+    # Nine right then one wrong: 9/9 is 100% raw precision but its Wilson lower bound (z=1) is only 0.90.
+    proba = np.column_stack([np.linspace(0.99, 0.9, 10), np.linspace(0.01, 0.1, 10)])
+    truth = np.array(["a"] * 9 + ["b"])
+    raw = choose_thresholds(proba, truth, ["a", "b"], target=0.9, z=0, min_support=0)
+    strict = choose_thresholds(proba, truth, ["a", "b"], target=0.95, z=1, min_support=0)
+    assert raw["a"].threshold == pytest.approx(0.9) and raw["a"].expected_coverage == 1.0
+    assert strict["a"].threshold == NEVER
+
+
+def test_rarely_predicted_classes_share_the_pooled_threshold():
+    rng = np.random.default_rng(2)
+    n = 400
+    top = np.where(rng.uniform(size=n) < 0.9, 0, 1)  # "b" is predicted about 40 times
+    confidence = rng.uniform(0.5, 1.0, n)
+    proba = np.column_stack(
+        [np.where(top == 0, confidence, 1 - confidence), np.where(top == 1, confidence, 1 - confidence)]
+    )
+    truth = np.where(rng.uniform(size=n) < confidence, np.array(["a", "b"])[top], np.array(["b", "a"])[top])
+    chosen = choose_thresholds(proba, truth, ["a", "b"], target=0.9, min_support=100)
+    pooled = choose_thresholds(
+        proba, np.where(top == 0, truth, truth), ["a", "b"], target=0.9, min_support=10_000
+    )
+    assert chosen["b"].threshold == pooled["a"].threshold == pooled["b"].threshold
+    assert chosen["b"].support == int((top == 1).sum()) and chosen["a"].support == int((top == 0).sum())
 
 
 def test_the_holdout_is_fixed_per_ticket_id_whatever_the_data():
@@ -145,7 +176,7 @@ def test_bootstrap_interval_contains_the_point_estimate():
     assert low <= delta <= high and high - low < 0.3
 
 
-@pytest.mark.parametrize("candidate", CANDIDATES, ids=lambda c: c.name)
+@pytest.mark.parametrize("candidate", CANDIDATES + LARGE_CANDIDATES, ids=lambda c: c.name)
 def test_fast_probabilities_equal_the_pipelines(candidate):
     texts, labels = _corpus(20, seed=3)
     fitted = fit_calibrated(candidate, text_frame(texts), labels, target_precision=0.9)
