@@ -10,7 +10,7 @@ MLFLOW_PORT="${MLFLOW_PORT:-5000}"
 flask db upgrade
 echo "Demo users (credentials kept in instance/demo-credentials.json):"
 flask create-demo-users
-flask seed-tickets --n 200 --if-empty
+flask seed-tickets --n 1000 --if-empty
 flask train --if-no-champion
 
 mkdir -p mlruns/artifacts
