@@ -88,7 +88,7 @@ class Unset(enum.Enum):
 
 
 UNSET = Unset.UNSET
-StaffOnly = Unset | None
+NoneOrUnset = Unset | None
 
 
 def create_ticket(
@@ -98,8 +98,8 @@ def create_ticket(
     description: str,
     priority: Priority | str = Priority.MEDIUM,
     status: Status | str | Unset = UNSET,
-    category: Category | str | StaffOnly = UNSET,
-    assigned_to: int | StaffOnly = UNSET,
+    category: Category | str | NoneOrUnset = UNSET,
+    assigned_to: int | NoneOrUnset = UNSET,
 ) -> Ticket:
     """Create a ticket filed by user, with its 'created' event, flushed in the caller's transaction."""
     staff_fields = (status, category, assigned_to)
@@ -148,7 +148,7 @@ def update_ticket(
     title: str | Unset = UNSET,
     description: str | Unset = UNSET,
     priority: Priority | str | Unset = UNSET,
-    category: Category | str | StaffOnly = UNSET,
+    category: Category | str | NoneOrUnset = UNSET,
 ) -> Ticket:
     """Edit title, description, priority or category (the ones given), recording an event per change."""
     given = {"title": title, "description": description, "priority": priority, "category": category}
