@@ -86,3 +86,24 @@ def test_a_body_without_content_length_is_cut_off_at_the_limit(app, client):
 def test_a_body_within_the_limit_still_works(client, requester):
     response = client.post("/api/auth/tokens/", json={"name": "x" * 50}, auth=(requester.username, PASSWORD))
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("post", "/api/tickets/", {"json": {"title": "Nul\u0000byte", "description": "d"}}),
+        ("post", "/api/tickets/", {"json": {"title": "t", "description": "d", "extra": {"k\u0000": 1}}}),
+        ("get", "/api/tickets/?q=invoice%00", {}),
+        ("post", "/api/ml/predict/", {"json": {"title": "t", "description": "\u0000"}}),
+    ],
+)
+def test_nul_characters_are_a_422_and_nothing_is_written(client, agent, auth, method, path, kwargs):
+    response = getattr(client, method)(path, headers=auth(agent), **kwargs)
+    assert _is_error_shape(response, 422), (response.status_code, response.get_data(as_text=True))
+    assert "NUL" in response.json["message"]
+    assert client.get("/api/tickets/", headers=auth(agent)).json == []
+
+
+def test_a_nul_character_in_an_admin_form_is_refused(admin_client):
+    response = admin_client.post("/admin/login/", data={"username": "a\u0000", "password": "x"})
+    assert response.status_code == 422
