@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.helpers import command_env, run
+from tests.helpers import run
+from tests.helpers.migrations import legacy_database
 
 ROWS = """
 INSERT INTO users (id, username, password_hash, role, is_active, created_at) VALUES
@@ -25,15 +26,7 @@ INSERT INTO tickets (id, title, description, status, priority, category, created
 
 
 def test_upgrade_to_0010_backfills_the_open_and_waiting_rollups_and_downgrade_drops_them(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    env = command_env(DATABASE_URL=url)
-    assert run(["flask", "db", "upgrade", "0009"], env).returncode == 0
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for statement in filter(str.strip, ROWS.split(";")):
-            conn.execute(sa.text(statement))
-    done = run(["flask", "db", "upgrade"], env)
-    assert done.returncode == 0, done.stderr
+    env, engine = legacy_database(tmp_path, "0009", ROWS)
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT * FROM analytics_open ORDER BY day, status")).all()
         waiting = conn.execute(sa.text("SELECT * FROM analytics_waiting ORDER BY target, day")).all()

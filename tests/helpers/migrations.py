@@ -26,14 +26,16 @@ INSERT INTO ticket_events (ticket_id, actor_id, kind, from_value, to_value, crea
 """
 
 
-def legacy_database(tmp_path: Path, revision: str) -> tuple[dict[str, str], sa.Engine]:
-    """Upgrade a scratch SQLite database to revision, add LEGACY_ROWS, then upgrade it to head."""
+def legacy_database(
+    tmp_path: Path, revision: str, rows: str = LEGACY_ROWS
+) -> tuple[dict[str, str], sa.Engine]:
+    """Upgrade a scratch SQLite database to revision, add rows (SQL statements), then upgrade it to head."""
     url = f"sqlite:///{tmp_path / 'tickets.db'}"
     env = command_env(DATABASE_URL=url)
     assert run(["flask", "db", "upgrade", revision], env).returncode == 0
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        for statement in filter(str.strip, LEGACY_ROWS.split(";")):
+        for statement in filter(str.strip, rows.split(";")):
             conn.execute(sa.text(statement))
     upgraded = run(["flask", "db", "upgrade"], env)
     assert upgraded.returncode == 0, upgraded.stderr
