@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.jobs import queue
 from app.jobs.models import FAILED, QUEUED, RUNNING, Job
-from app.timeutil import utcnow
+from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +84,21 @@ def fail_job(job: Job, error: str) -> None:
     job.finished_at = utcnow()
 
 
-def _queued_limit(timeout: timedelta) -> timedelta:
-    """How long a job may wait: JOB_QUEUE_TIMEOUT_SECONDS, or the job timeout while no consumer runs."""
+def _unclaimed(now: datetime, timeout: timedelta) -> list[Job]:
+    """Queued jobs past JOB_QUEUE_TIMEOUT_SECONDS, or past the job timeout while no consumer runs."""
     limit = timedelta(seconds=current_app.config["JOB_QUEUE_TIMEOUT_SECONDS"])
+    waiting = list(
+        db.session.scalars(
+            sa.select(Job).where(Job.status == QUEUED, Job.created_at < now - min(limit, timeout))
+        )
+    )
+    if not waiting:
+        return []  # the common case: no need to ask the queue's storage about consumers
     seen = queue.consumer_last_seen()
     # Consumers stamp every minute; one silent for longer than the timeout beyond that has stopped.
     if seen is not None and time.time() - seen < timeout.total_seconds() + 60:
-        return limit
-    return min(limit, timeout)
+        return [job for job in waiting if as_utc(job.created_at) < now - limit]
+    return waiting
 
 
 def reap_abandoned() -> list[int]:
@@ -105,9 +112,7 @@ def reap_abandoned() -> list[int]:
             .with_for_update(skip_locked=True, of=Job)
         )
     )
-    stale += db.session.scalars(
-        sa.select(Job).where(Job.status == QUEUED, Job.created_at < now - _queued_limit(timeout))
-    )
+    stale += _unclaimed(now, timeout)
     for job in stale:
         silent = "no heartbeat" if job.status == RUNNING else "not picked up by any consumer"
         fail_job(job, f"Abandoned: {silent} for more than the timeout (the consumer stopped or none runs).")

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.jobs.queue import huey
+from app.webhooks.models import EVENTS
 
 
 @dataclass
@@ -59,14 +60,7 @@ def endpoint(client, admin, auth, receiver):
     headers = auth(admin)
     body = {
         "url": receiver.url,
-        "events": [
-            "ticket.created",
-            "ticket.updated",
-            "ticket.transitioned",
-            "ticket.assigned",
-            "ticket.categorized",
-            "model.promoted",
-        ],
+        "events": list(EVENTS),
         "secret": "s" * 32,
     }
     r = client.post("/api/webhooks/", json=body, headers=headers)
