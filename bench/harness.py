@@ -16,7 +16,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devtools.processes import command_env, free_port, run, wait_for  # noqa: E402 - after sys.path
+from devtools.processes import command_env, free_port, run, serving  # noqa: E402 - after sys.path
 
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "benchmark passphrase"
@@ -102,17 +102,11 @@ def gunicorn(
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
     out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(f"http://127.0.0.1:{port}{ready_path}", timeout=timeout, proc=proc)
-        yield f"http://127.0.0.1:{port}"
+        ready = f"http://127.0.0.1:{port}{ready_path}"
+        with serving(args, env, ready_url=ready, timeout=timeout, output=out, stop_timeout=60):
+            yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:  # a worker busy loading a large model: do not lose the results
-            proc.kill()
-            proc.wait(timeout=30)
         if log is not None:
             out.close()
 

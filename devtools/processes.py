@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import requests
 import sqlalchemy as sa
@@ -77,3 +78,22 @@ def wait_for(url: str, timeout: float = 60, proc: subprocess.Popen | None = None
                 return r
         time.sleep(0.3)
     raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+
+
+@contextlib.contextmanager
+def serving(
+    args: list[str], env: dict[str, str], *, ready_url: str, timeout: float, output: Any, stop_timeout: float
+) -> Iterator[subprocess.Popen]:
+    """Start a server, wait until ready_url answers 200, yield it; terminate it (kill if stuck) after."""
+    text = output is subprocess.PIPE
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=text)
+    try:
+        wait_for(ready_url, timeout=timeout, proc=proc)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=stop_timeout)
+        except subprocess.TimeoutExpired:  # a worker busy loading a large model: do not lose the results
+            proc.kill()
+            proc.communicate(timeout=60)

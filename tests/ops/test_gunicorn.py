@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from app.auth.models import ApiToken, User
 from app.auth.service import hash_token
 from app.extensions import db
-from tests.helpers import BIN, ROOT, command_env, free_port, wait_for
+from devtools.processes import serving
+from tests.helpers import BIN, command_env, free_port
 
 pytestmark = pytest.mark.slow
 BOOT_SECONDS = 150  # the machine is shared: importing the app in a fresh worker can take half a minute
@@ -39,24 +40,11 @@ def gunicorn(tmp_path: Path, **settings: str) -> Iterator[str]:
     )
     env.update(settings)
     args = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(
-        [*args, "--no-control-socket", "app:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/health/live", timeout=BOOT_SECONDS, proc=proc)
+    ready = f"http://127.0.0.1:{port}/health/live"
+    command = [*args, "--no-control-socket", "app:create_app()"]
+    output = subprocess.PIPE
+    with serving(command, env, ready_url=ready, timeout=BOOT_SECONDS, output=output, stop_timeout=30):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate(timeout=60)
 
 
 def test_two_half_open_connections_do_not_stall_the_server(tmp_path):
