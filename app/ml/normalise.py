@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.ml.lexicon import gloss
+
 # Reply and forward prefixes of a subject line, English and Italian ("R:", "I:" from Outlook in Italian).
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|r|i|rif|inoltro)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 # Lines that only introduce quoted or forwarded text.
@@ -79,4 +81,6 @@ def normalise_ticket(text: str) -> str:
     """The ticket text as the vectorisers read it: subject prefixes, replies and courtesy removed, folded."""
     title, _, body = text.partition("\n")
     own, quoted = split_reply(body)
-    return fold(f"{_SUBJECT_PREFIX.sub('', title)}\n{strip_courtesy(own)}\n{quoted}".strip())
+    text = fold(f"{_SUBJECT_PREFIX.sub('', title)}\n{strip_courtesy(own)}\n{quoted}".strip())
+    english = gloss(text)
+    return f"{text}\n{english}" if english else text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.ml.lexicon import gloss
 from app.ml.normalise import fold, normalise_ticket, split_reply, strip_courtesy
 
 
@@ -21,7 +22,9 @@ def test_greeting_sign_off_and_device_footer_are_dropped_in_italian():
         "Rimborso non ricevuto\nBuongiorno,\nil rimborso non è arrivato sulla carta.\n"
         "Cordiali saluti\nGiuseppe Marchetti\n\nInviato da iPhone"
     )
-    assert normalise_ticket(text) == "rimborso non ricevuto\nil rimborso non e arrivato sulla carta."
+    assert normalise_ticket(text) == (
+        "rimborso non ricevuto\nil rimborso non e arrivato sulla carta.\ncard refund"
+    )
 
 
 def test_a_thanks_that_starts_the_message_is_kept():
@@ -55,7 +58,7 @@ def test_italian_reply_header_and_forwarded_message_are_quoted_text():
 
 def test_subject_prefixes_are_dropped_and_text_folded():
     assert normalise_ticket("Re: Fwd: R: Fattura N. 2024123\nÈ già pagata, CIAO") == (
-        "fattura n. 0000\ne gia pagata, ciao"
+        "fattura n. 0000\ne gia pagata, ciao\ncharged invoice"
     )
 
 
@@ -69,3 +72,14 @@ def test_a_ticket_without_courtesy_is_only_folded():
     assert normalise_ticket("Export fails\nThe export button does nothing.") == (
         "export fails\nthe export button does nothing."
     )
+
+
+def test_italian_support_words_gain_their_english_word_once():
+    assert gloss("non riesco ad accedere, la pagina resta bianca dopo l'aggiornamento") == (
+        "blank login page update"
+    )
+    assert gloss("fattura e fatture sbagliate") == "invoice wrong"
+
+
+def test_english_text_gains_nothing():
+    assert gloss("the invoice page is blank after the update, please come back to me") == ""
