@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from app.ml.lexicon import gloss
+from app.ml.lexicon import cues, gloss
 
 # Reply and forward prefixes of a subject line, English and Italian ("R:", "I:" from Outlook in Italian).
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|r|i|rif|inoltro)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -82,5 +82,5 @@ def normalise_ticket(text: str) -> str:
     title, _, body = text.partition("\n")
     own, quoted = split_reply(body)
     text = fold(f"{_SUBJECT_PREFIX.sub('', title)}\n{strip_courtesy(own)}\n{quoted}".strip())
-    english = gloss(text)
-    return f"{text}\n{english}" if english else text
+    extra = f"{gloss(text)} {cues(text)}".strip()
+    return f"{text}\n{extra}" if extra else text

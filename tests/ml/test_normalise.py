@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.ml.lexicon import gloss
+from app.ml.lexicon import cues, gloss
 from app.ml.normalise import fold, normalise_ticket, split_reply, strip_courtesy
 
 
@@ -69,8 +69,8 @@ def test_addresses_and_long_numbers_are_masked_short_numbers_kept():
 
 
 def test_a_ticket_without_courtesy_is_only_folded():
-    assert normalise_ticket("Export fails\nThe export button does nothing.") == (
-        "export fails\nthe export button does nothing."
+    assert normalise_ticket("Export button\nThe export button does nothing.") == (
+        "export button\nthe export button does nothing."
     )
 
 
@@ -83,3 +83,14 @@ def test_italian_support_words_gain_their_english_word_once():
 
 def test_english_text_gains_nothing():
     assert gloss("the invoice page is blank after the update, please come back to me") == ""
+
+
+def test_phrases_of_one_intent_add_one_cue_however_spelled():
+    assert cues("it would be great if you could add sub-folders") == "cue_wish"
+    assert cues("please add sub-folders, it'd be handy") == "cue_wish"
+    assert cues("i'm out of the office until monday") == "cue_autoreply"
+    assert cues("how do i sign in from the desktop app?") == "cue_howto cue_login"
+
+
+def test_a_plain_sentence_has_no_cue():
+    assert cues("the dashboard shows yesterday's totals") == ""
