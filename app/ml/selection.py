@@ -12,7 +12,12 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.model_selection import (
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    cross_val_predict,
+    train_test_split,
+)
 from sklearn.pipeline import Pipeline
 
 from app.ml.candidates import Candidate, base_classifier, candidates_for
@@ -25,6 +30,9 @@ SELECTION_MAX_SAMPLES = 2_000  # selection runs on a stratified subsample; the w
 CALIBRATION_MAX_SAMPLES = 20_000
 FOLDS = 3  # calibration folds (five gave the same held-out precision); also the least rows per class
 SELECTION_FOLDS = 5  # features are fitted once per fold for all candidates sharing them, so five are cheap
+# One 5-fold split of a few hundred tickets ranks candidates by its luck (the spread between candidates is
+# smaller than between splits); three repeats cost three times a selection that is capped at 2,000 rows.
+SELECTION_REPEATS = 3
 SEED = 42
 
 
@@ -67,7 +75,9 @@ def _fold_scores(kind: str, group: list[Candidate], sample: pd.DataFrame, labels
     """Macro F1 per fold and seconds of each candidate sharing one feature kind (vectorised once a fold)."""
     f1: dict[Candidate, list[float]] = defaultdict(list)
     seconds: dict[Candidate, float] = defaultdict(float)
-    for train, test in _folds(labels, SELECTION_FOLDS).split(sample, labels):
+    folds = _folds(labels, SELECTION_FOLDS).get_n_splits()
+    splits = RepeatedStratifiedKFold(n_splits=folds, n_repeats=SELECTION_REPEATS, random_state=SEED)
+    for train, test in splits.split(sample, labels):
         started = time.perf_counter()
         features = build_features(kind, len(train))
         fit_rows, test_rows = (

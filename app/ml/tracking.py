@@ -11,7 +11,7 @@ from app.ml.dataset import class_counts
 from app.ml.evaluate import confusion_png
 from app.ml.gate import HOLDOUT_PERCENT
 from app.ml.pipeline import hyperparameters, text_frame
-from app.ml.selection import SELECTION_FOLDS, SELECTION_MAX_SAMPLES
+from app.ml.selection import SELECTION_FOLDS, SELECTION_MAX_SAMPLES, SELECTION_REPEATS
 from app.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def _children(trained: Trained) -> list[registry.ChildRun]:
                 "C": score.candidate.C,
                 "selection_samples": size,
                 "folds": SELECTION_FOLDS,
+                "repeats": SELECTION_REPEATS,
                 "chosen": score.candidate == trained.fitted.candidate,
             },
             metrics={
