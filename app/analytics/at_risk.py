@@ -79,14 +79,20 @@ def at_risk(
     """The waiting tickets due before horizon (soonest first, up to limit) and how many there are."""
     total_of = _exact_total if exact else _rollup_total
     response, resolution = (total_of(t, horizon, filters, user) for t in TARGETS)
-    total = db.session.scalar(sa.select(response + resolution))
     queries = [_items_query(t, horizon, filters, user) for t in TARGETS]
     union = sa.union_all(*(sa.select(q.limit(limit).subquery()) for q in queries)).subquery()
-    rows = db.session.execute(sa.select(union).order_by(union.c.due_at, union.c.ticket_id).limit(limit)).all()
-    found = {
-        t.id: t
-        for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_([r.ticket_id for r in rows])))
-    }
+    # One statement, so one snapshot: the total and the due rows cannot disagree under concurrent writes (the
+    # outer join keeps the total when nothing is due). A ticket deleted before its row is loaded is left out.
+    totals = sa.select((response + resolution).label("total")).subquery()
+    rows = db.session.execute(
+        sa.select(totals.c.total, union)
+        .select_from(totals)
+        .outerjoin(union, sa.true())
+        .order_by(union.c.due_at, union.c.ticket_id)
+        .limit(limit)
+    ).all()
+    ids = [r.ticket_id for r in rows if r.ticket_id is not None]
+    found = {t.id: t for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_(ids)))}
     items = [
         {
             "ticket": found[r.ticket_id],
@@ -95,5 +101,6 @@ def at_risk(
             "overdue": as_utc(r.due_at) <= now,
         }
         for r in rows
+        if r.ticket_id in found
     ]
-    return {"total": int(total or 0), "items": items}
+    return {"total": int(rows[0].total or 0), "items": items}
