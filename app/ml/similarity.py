@@ -57,6 +57,7 @@ class SharedIndex:
         self.model, self.build = model, build
         self.vectorize_query = query_vectorizer(model.pipeline)
         self.alive = np.ones(build.rows, dtype=bool)  # False: superseded by the delta, or deleted
+        self.scratch = np.zeros(build.rows)  # the search's per-row sums, used under the lock
         self.delta: dict[int, tuple[sparse.csr_matrix, int, float]] = {}
         self._delta_matrix: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
         self.watermark = build.watermark
@@ -146,6 +147,7 @@ class SharedIndex:
                 owner_id=owner_id,
                 k=limit,
                 floor=d_scores[mask],
+                scratch=self.scratch,
             )
         ids = np.concatenate([self.build.ids[rows], d_ids[mask]])
         ids, scores = similarity_search.best(ids, np.concatenate([scores, d_scores[mask]]), limit)
