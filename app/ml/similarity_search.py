@@ -71,40 +71,36 @@ def _postings(build: IndexBuild, query: Query, which: np.ndarray) -> tuple[np.nd
     return rows, stored.astype(np.float64) * np.repeat(query.weights[which], ends - starts)
 
 
-def _accumulate(rows: np.ndarray, values: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows (ascending) and the sum of their values."""
-    if len(rows) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0)
-    if len(rows) * 32 < n_rows:  # few postings: sorting them beats a dense pass over every row
-        order = np.argsort(rows, kind="stable")
-        rows = rows[order]
-        starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-        return rows[starts].astype(np.int64), np.add.reduceat(values[order], starts)
-    dense = np.bincount(rows, weights=values, minlength=n_rows)
-    hit = np.flatnonzero(dense > 0)  # every stored value is positive; a boolean scan is several times faster
-    return hit, dense[hit]
+def _accumulate(rows: np.ndarray, values: np.ndarray, scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows and the sum of their values (rows ascending after a dense pass, else in no set order).
+
+    Fewer postings than SCRATCH_SHARE of the rows are summed in `scratch` (zeros, left so) and read back per
+    posting, never touching the other rows; past that one dense pass over all rows is cheaper.
+    """
+    if len(rows) >= SCRATCH_SHARE * len(scratch):
+        dense = np.bincount(rows, weights=values, minlength=len(scratch))
+        hit = np.flatnonzero(dense > 0)  # stored values are positive; a boolean scan is several times faster
+        return hit, dense[hit]
+    marks = np.arange(1, len(rows) + 1, dtype=np.float64)
+    try:
+        np.add.at(scratch, rows, values)
+        sums = scratch[rows]
+        scratch[rows] = marks  # one mark per row survives: its posting stands for the row
+        first = scratch[rows] == marks
+    finally:
+        scratch[rows] = 0
+    return rows[first].astype(np.int64), sums[first]
 
 
 def _candidates(
     rows: np.ndarray, values: np.ndarray, scratch: np.ndarray, keep: Callable[[np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows (ascending) whose summed values pass keep(), with those sums.
-
-    Fewer postings than SCRATCH_SHARE of the rows are summed in `scratch` (all zeros, left so) and read back
-    per posting, never touching the other rows; past that one dense pass over all rows is cheaper.
-    """
-    if len(rows) >= SCRATCH_SHARE * len(scratch):
-        hit, sums = _accumulate(rows, values, len(scratch))
-        passed = keep(sums)
-        return hit[passed], sums[passed]
-    try:
-        np.add.at(scratch, rows, values)
-        sums = scratch[rows]
-    finally:
-        scratch[rows] = 0
+    """Distinct rows (ascending) whose summed values pass keep(), with those sums."""
+    hit, sums = _accumulate(rows, values, scratch)
     passed = keep(sums)
-    hit, first = np.unique(rows[passed], return_index=True)
-    return hit.astype(np.int64), sums[passed][first]
+    hit, sums = hit[passed], sums[passed]
+    order = np.argsort(hit)
+    return hit[order], sums[order]
 
 
 def kth(scores: np.ndarray, k: int) -> float:
@@ -138,12 +134,19 @@ class _Found:
         return rows[keep], scores[keep]
 
 
-def _seed(build: IndexBuild, query: Query, bounds: np.ndarray, eligible: Eligible, found: _Found) -> None:
+def _seed(
+    build: IndexBuild,
+    query: Query,
+    bounds: np.ndarray,
+    eligible: Eligible,
+    found: _Found,
+    scratch: np.ndarray,
+) -> None:
     """Score exactly the best partial rows of the highest-bound terms: a first theta."""
     order = np.argsort(-bounds, kind="stable")
     lengths = (build.indptr[query.terms + 1] - build.indptr[query.terms])[order]
     count = max(1, int(np.searchsorted(np.cumsum(lengths), SEED_POSTINGS, side="right")))
-    rows, partial = _accumulate(*_postings(build, query, order[:count]), build.rows)
+    rows, partial = _accumulate(*_postings(build, query, order[:count]), scratch)
     keep = eligible(rows)
     rows, partial = rows[keep], partial[keep]
     if len(rows) > SEED_ROWS * found.k:
@@ -210,13 +213,14 @@ def search_pruned(
     """Base rows and exact scores, including every eligible row of the top k (floor: other rows' scores)."""
     found = _Found(k, floor, pruning, query.dense(build.n_features))
     bounds = query.weights * pruning.colmax[query.terms]
-    _seed(build, query, bounds, eligible, found)
+    scratch = np.zeros(build.rows) if scratch is None else scratch
+    _seed(build, query, bounds, eligible, found, scratch)
     lengths = build.indptr[query.terms + 1] - build.indptr[query.terms]
     plan = _Plan(bounds, lengths, found.theta)
     rest, theta = plan.rest(0), found.theta
     rows, partial = _candidates(
         *_postings(build, query, plan.essential),
-        np.zeros(build.rows) if scratch is None else scratch,
+        scratch,
         lambda sums: (sums + rest) * (1 + SLACK) >= theta,
     )
     keep = eligible(rows) & ~np.isin(rows, np.concatenate(found.rows))
@@ -248,7 +252,7 @@ def search_owner(
 
 def search_scan(build: IndexBuild, query: Query, *, eligible: Eligible) -> tuple[np.ndarray, np.ndarray]:
     """Every eligible row with a positive score: for builds written before pruning existed."""
-    rows, scores = _accumulate(*_postings(build, query, np.arange(len(query.terms))), build.rows)
+    rows, scores = _accumulate(*_postings(build, query, np.arange(len(query.terms))), np.zeros(build.rows))
     keep = eligible(rows) & (scores > 0)
     return rows[keep], scores[keep]
 
