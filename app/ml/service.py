@@ -123,7 +123,8 @@ def _owner(user: User) -> int | None:
 
 def similar_to_ticket(*, user: User, ticket_id: int, top: int) -> list[dict[str, Any]]:
     """Tickets the user may see that read most like this one, best first."""
-    ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
+    columns = (Ticket.id, Ticket.title, Ticket.description, Ticket.updated_at)
+    ticket = tickets.get_ticket_columns(user=user, ticket_id=ticket_id, columns=columns)
     text = ticket_text(ticket.title, ticket.description)
     return similar_tickets(
         text=text, owner_id=_owner(user), exclude_id=ticket.id, top=top, updated_at=ticket.updated_at
