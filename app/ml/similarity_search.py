@@ -93,11 +93,19 @@ def _accumulate(rows: np.ndarray, values: np.ndarray, scratch: np.ndarray) -> tu
 
 
 def _candidates(
-    rows: np.ndarray, values: np.ndarray, scratch: np.ndarray, keep: Callable[[np.ndarray], np.ndarray]
+    rows: np.ndarray, values: np.ndarray, scratch: np.ndarray, *, rest: float, theta: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows (ascending) whose summed values pass keep(), with those sums."""
-    hit, sums = _accumulate(rows, values, scratch)
-    passed = keep(sums)
+    """Distinct rows (ascending) whose summed values plus `rest` can reach theta, with those sums."""
+    if theta > 0 and len(rows) >= SCRATCH_SHARE * len(scratch):
+        dense = np.bincount(rows, weights=values, minlength=len(scratch))
+        # A cut a little under the exact test's keeps a superset (the test below decides) and reads only
+        # the few rows near theta, not the hundreds of thousands any posting touched.
+        cut = max(theta / (1 + SLACK) - rest - theta * SLACK, np.finfo(float).tiny)
+        hit = np.flatnonzero(dense >= cut)
+        sums = dense[hit]
+    else:
+        hit, sums = _accumulate(rows, values, scratch)
+    passed = (sums + rest) * (1 + SLACK) >= theta
     hit, sums = hit[passed], sums[passed]
     order = np.argsort(hit)
     return hit[order], sums[order]
@@ -217,11 +225,8 @@ def search_pruned(
     _seed(build, query, bounds, eligible, found, scratch)
     lengths = build.indptr[query.terms + 1] - build.indptr[query.terms]
     plan = _Plan(bounds, lengths, found.theta)
-    rest, theta = plan.rest(0), found.theta
     rows, partial = _candidates(
-        *_postings(build, query, plan.essential),
-        scratch,
-        lambda sums: (sums + rest) * (1 + SLACK) >= theta,
+        *_postings(build, query, plan.essential), scratch, rest=plan.rest(0), theta=found.theta
     )
     keep = eligible(rows) & ~np.isin(rows, np.concatenate(found.rows))
     rows, partial, rest = _refine(build, query, plan, rows[keep], partial[keep], found)
