@@ -1,6 +1,7 @@
 """Profile the API's hot paths in-process with pyinstrument (one request type at a time, after warm-up).
 
 Usage: DATABASE_URL=... MLFLOW_TRACKING_URI=... python bench/profile_api.py [--requests 300] [--html DIR]
+    [--only similar]   (only the paths whose name starts with one of the given words)
 Needs a migrated, seeded database with the user `bench` (password "benchmark passphrase") and a champion model
 (as bench/bench_api.py prepares). Prints each path's SQL statements per request (and the statements of one
 request) and its slowest frames; --html writes one flame graph per path.
@@ -29,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--html", type=Path)
+    parser.add_argument("--only", nargs="*", default=[], help="profile only paths starting with these words")
     args = parser.parse_args()
     app = create_app()
     statements: list[str] = []
@@ -50,8 +52,14 @@ def main() -> None:
             f"/api/tickets/{ids[i % len(ids)]}/ml_predict/", json={}, headers=h
         ),
         "free-text predict": lambda i: client.post("/api/ml/predict/", json=TEXT, headers=h),
+        "similar by ticket": lambda i: client.get(
+            f"/api/tickets/{ids[i % len(ids)]}/similar/?top=5", headers=h
+        ),
+        "similar by text": lambda i: client.post("/api/ml/similar/", json={**TEXT, "top": 5}, headers=h),
     }
     for name, call in cases.items():
+        if args.only and not any(name.startswith(word) for word in args.only):
+            continue
         for i in range(10):
             assert call(i).status_code < 300, (name, call(i).json)
         statements.clear()

@@ -117,20 +117,25 @@ def confirm_category(*, user: User, ticket_id: int) -> Ticket:
     )
 
 
-def _similar(user: User, text: str, *, exclude_id: int | None, top: int) -> list[dict[str, Any]]:
-    owner = None if user.is_staff else user.id
-    return similar_tickets(text=text, owner_id=owner, exclude_id=exclude_id, top=top)
+def _owner(user: User) -> int | None:
+    return None if user.is_staff else user.id
 
 
 def similar_to_ticket(*, user: User, ticket_id: int, top: int) -> list[dict[str, Any]]:
     """Tickets the user may see that read most like this one, best first."""
-    ticket = tickets.get_ticket(user=user, ticket_id=ticket_id)
-    return _similar(user, ticket_text(ticket.title, ticket.description), exclude_id=ticket.id, top=top)
+    columns = (Ticket.id, Ticket.title, Ticket.description, Ticket.updated_at)
+    ticket = tickets.get_ticket_columns(user=user, ticket_id=ticket_id, columns=columns)
+    text = ticket_text(ticket.title, ticket.description)
+    return similar_tickets(
+        text=text, owner_id=_owner(user), exclude_id=ticket.id, top=top, updated_at=ticket.updated_at
+    )
 
 
 def similar_to_text(*, user: User, title: str, description: str, top: int) -> list[dict[str, Any]]:
     """Tickets the user may see that read most like the given text."""
-    return _similar(user, ticket_text(title, description), exclude_id=None, top=top)
+    return similar_tickets(
+        text=ticket_text(title, description), owner_id=_owner(user), exclude_id=None, top=top
+    )
 
 
 def _registry_call(action: str, fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,7 @@ class SharedIndex:
         self.model, self.build = model, build
         self.vectorize_query = query_vectorizer(model.pipeline)
         self.alive = np.ones(build.rows, dtype=bool)  # False: superseded by the delta, or deleted
+        self.scratch = np.zeros(build.rows)  # the search's per-row sums, used under the lock
         self.delta: dict[int, tuple[sparse.csr_matrix, int, float]] = {}
         self._delta_matrix: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
         self.watermark = build.watermark
@@ -103,6 +105,18 @@ class SharedIndex:
             for ticket_id in ticket_ids:
                 self._forget(ticket_id)
 
+    def indexed_vector(self, ticket_id: int, updated: float) -> sparse.csr_matrix | None:
+        """The ticket's vector as this index holds it, if it holds the version stamped `updated`."""
+        entry = self.delta.get(ticket_id)
+        if entry is not None:
+            return entry[0] if entry[2] == updated else None
+        pos, pruning = self._base_position(ticket_id), self.build.pruning
+        if pos < 0 or pruning is None or not self.alive[pos] or self.build.stamps[pos] != updated:
+            return None
+        lo, hi = int(pruning.row_indptr[pos]), int(pruning.row_indptr[pos + 1])
+        row = (np.array(pruning.row_data[lo:hi]), np.array(pruning.row_indices[lo:hi]), [0, hi - lo])
+        return sparse.csr_matrix(row, shape=(1, self.build.n_features))
+
     def _delta_scores(self, query: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not self.delta:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
@@ -129,10 +143,19 @@ class SharedIndex:
         return eligible
 
     def search(
-        self, text: str, *, owner_id: int | None, exclude_id: int | None, limit: int
+        self,
+        text: str,
+        *,
+        owner_id: int | None,
+        exclude_id: int | None,
+        limit: int,
+        vector: sparse.csr_matrix | None = None,
     ) -> list[tuple[int, float]]:
-        """Up to `limit` (ticket id, cosine score) pairs, best first (ties by id), zero scores left out."""
-        vector = self.vectorize_query(text)
+        """Up to `limit` (ticket id, cosine score) pairs, best first (ties by id), zero scores left out.
+
+        vector: the text's vector when already known (the same one vectorize_query would return).
+        """
+        vector = self.vectorize_query(text) if vector is None else vector
         query = similarity_search.Query(vector.indices.astype(np.int64), vector.data.astype(np.float64))
         with self.lock:
             d_ids, d_owners, d_scores = self._delta_scores(vector)
@@ -146,6 +169,7 @@ class SharedIndex:
                 owner_id=owner_id,
                 k=limit,
                 floor=d_scores[mask],
+                scratch=self.scratch,
             )
         ids = np.concatenate([self.build.ids[rows], d_ids[mask]])
         ids, scores = similarity_search.best(ids, np.concatenate([scores, d_scores[mask]]), limit)
@@ -226,26 +250,33 @@ def follow_builds(app: Flask, model: LoadedModel) -> None:
             _holder(app).indexes[model.version] = fresh
 
 
+def _ticket_rows(ids: list[int]) -> dict[int, sa.Row]:
+    query = sa.select(Ticket.id, Ticket.title, Ticket.status, Ticket.category).where(Ticket.id.in_(ids))
+    return {r.id: r for r in db.session.execute(query)} if ids else {}
+
+
 def similar_tickets(
-    *, text: str, owner_id: int | None, exclude_id: int | None, top: int
+    *, text: str, owner_id: int | None, exclude_id: int | None, top: int, updated_at: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """The `top` tickets closest to the text among those visible (owner_id: only that user's)."""
+    """The `top` tickets closest to the text among those visible (owner_id: only that user's).
+
+    updated_at: the text is ticket exclude_id's as of then, so its indexed vector can stand for it.
+    """
     index = index_for(current_app, model_cache(current_app).current())
     index.sync()
+    vector = None
+    if updated_at is not None and exclude_id is not None:
+        vector = index.indexed_vector(exclude_id, stamp(updated_at))
     found: list[dict[str, Any]] = []
     for _ in range(MAX_ROUNDS):
-        hits = index.search(text, owner_id=owner_id, exclude_id=exclude_id, limit=top + 10)
-        rows = {
-            r.id: r
-            for r in db.session.execute(
-                sa.select(Ticket.id, Ticket.title, Ticket.status, Ticket.category).where(
-                    Ticket.id.in_([i for i, _ in hits])
-                )
-            )
-        }
+        hits = index.search(text, owner_id=owner_id, exclude_id=exclude_id, limit=top + 10, vector=vector)
+        # The spare hits stand in for tickets deleted since the index saw them: read them only then.
+        rows = _ticket_rows([i for i, _ in hits[:top]])
+        if len(rows) < len(hits[:top]):
+            rows |= _ticket_rows([i for i, _ in hits[top:]])
         found = [{**rows[i]._asdict(), "score": round(s, 6)} for i, s in hits if i in rows]
         missing = [i for i, _ in hits if i not in rows]
-        if not missing or len(found) >= top:
+        if len(found) >= top or not missing:
             break
         index.forget(missing)  # deleted since they were indexed; search again without them
     return found[:top]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.ml import index_files
+from app.ml.index_build import stamp
 from app.ml.pipeline import text_frame, ticket_text, vectorize
 from app.ml.serving import model_cache
 from app.ml.similarity import index_for, similar_tickets
@@ -73,6 +74,23 @@ def test_results_stay_exact_through_creates_edits_and_deletions(app, indexed, ma
             assert _found(text, **args) == _brute_force(indexed, text, **args), (text, owner_id)
     index = index_for(app, indexed)
     assert len(index.delta) == 12 and not index.alive[: len(victims)].all()
+
+
+def test_a_ticket_is_searched_with_its_indexed_vector_only_while_it_is_that_version(app, indexed):
+    index = index_for(app, indexed)
+    tickets = db.session.scalars(sa.select(Ticket).order_by(Ticket.id).limit(4)).all()
+    tickets[0].title, tickets[0].updated_at = "Charged twice on my card", utcnow()  # now in the delta
+    db.session.commit()
+    index.sync()
+    for ticket in tickets:
+        text = ticket_text(ticket.title, ticket.description)
+        vector = index.indexed_vector(ticket.id, stamp(ticket.updated_at))
+        assert vector is not None
+        assert (vector != vectorize(indexed.pipeline, text_frame([text]))).nnz == 0  # the very same vector
+        args = {"owner_id": None, "exclude_id": ticket.id, "top": 6}
+        found = [hit["id"] for hit in similar_tickets(text=text, updated_at=ticket.updated_at, **args)]
+        assert found == _brute_force(indexed, text, **args)
+    assert index.indexed_vector(tickets[1].id, stamp(tickets[1].updated_at) + 1) is None  # another version
 
 
 def test_a_fold_writes_a_new_build_that_workers_switch_to(app, indexed, make_ticket):

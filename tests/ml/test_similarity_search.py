@@ -55,9 +55,17 @@ def _search(build, alive, query, *, owner_id, exclude, limit, floor=None):
         return keep & (build.owners[rows] == owner_id) if owner_id is not None else keep
 
     q = similarity_search.Query(query.indices.astype(np.int64), query.data.astype(np.float64))
+    scratch = np.zeros(build.rows)
     rows, scores = similarity_search.search(
-        build, q, eligible=eligible, owner_id=owner_id, k=limit, floor=np.empty(0) if floor is None else floor
+        build,
+        q,
+        eligible=eligible,
+        owner_id=owner_id,
+        k=limit,
+        floor=np.empty(0) if floor is None else floor,
+        scratch=scratch,
     )
+    assert not scratch.any()  # left as found for the next query
     ids, scores = similarity_search.best(build.ids[rows], scores, limit)
     return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
@@ -69,6 +77,7 @@ def test_random_matrices_agree_with_brute_force(tmp_path, monkeypatch, seed):
         monkeypatch.setattr(similarity_search, "BATCH", 3)
         monkeypatch.setattr(similarity_search, "OWNER_DIRECT_ROWS", 10)
         monkeypatch.setattr(similarity_search, "REFINE_UNTIL", 2)
+        monkeypatch.setattr(similarity_search, "SCRATCH_SHARE", 2.0)  # sums always in the scratch buffer
     rng = np.random.default_rng(seed)
     rows, cols = int(rng.integers(50, 3000)), int(rng.integers(20, 400))
     matrix = _random_matrix(rng, rows, cols, density=float(rng.choice([0.02, 0.1, 0.3])))
