@@ -81,6 +81,15 @@ def normalise_ticket(text: str) -> str:
     """The ticket text as the vectorisers read it: subject prefixes, replies and courtesy removed, folded."""
     title, _, body = text.partition("\n")
     own, quoted = split_reply(body)
-    text = fold(f"{_SUBJECT_PREFIX.sub('', title)}\n{strip_courtesy(own)}\n{quoted}".strip())
+    return fold(f"{_SUBJECT_PREFIX.sub('', title)}\n{strip_courtesy(own)}\n{quoted}".strip())
+
+
+def enrich_ticket(text: str) -> str:
+    """normalise_ticket, then the English words of its Italian and the cues of its phrases on a last line.
+
+    A separate function, not a change of normalise_ticket: a saved model names its preprocessor, so versions
+    trained before the lexicon keep reading text exactly as they were trained to.
+    """
+    text = normalise_ticket(text)
     extra = f"{gloss(text)} {cues(text)}".strip()
     return f"{text}\n{extra}" if extra else text

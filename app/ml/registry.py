@@ -34,7 +34,11 @@ CHAMPION, CHALLENGER = "champion", "challenger"
 TRAINED_BY_TAG, TRAINED_BY = "trained_by", "ticket-intelligence"
 DIGEST_TAG, SIGNATURE_TAG = "artifact_sha256", "artifact_signature"
 # Our class and function inside the skops file; skops refuses to load any type not listed.
-TRUSTED_TYPES = ["app.ml.pipeline.CalibratedLinear", "app.ml.normalise.normalise_ticket"]
+TRUSTED_TYPES = [
+    "app.ml.pipeline.CalibratedLinear",
+    "app.ml.normalise.normalise_ticket",
+    "app.ml.normalise.enrich_ticket",
+]
 PACKAGE = "ticket-intelligence-api"
 RUN_KIND_TAG = "run_kind"
 # Exactly what the skops-saved pipeline needs to load; inferring them was slow and wrong.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.ml.candidates import CHAR_MAX_SAMPLES
 from app.ml.lexicon import cues, gloss
-from app.ml.normalise import fold, normalise_ticket, split_reply, strip_courtesy
+from app.ml.normalise import enrich_ticket, fold, normalise_ticket, split_reply, strip_courtesy
+from app.ml.pipeline import preprocessor_for
 
 
 def test_greeting_sign_off_and_signature_are_dropped_in_english():
@@ -22,9 +24,8 @@ def test_greeting_sign_off_and_device_footer_are_dropped_in_italian():
         "Rimborso non ricevuto\nBuongiorno,\nil rimborso non è arrivato sulla carta.\n"
         "Cordiali saluti\nGiuseppe Marchetti\n\nInviato da iPhone"
     )
-    assert normalise_ticket(text) == (
-        "rimborso non ricevuto\nil rimborso non e arrivato sulla carta.\ncard refund"
-    )
+    assert normalise_ticket(text) == "rimborso non ricevuto\nil rimborso non e arrivato sulla carta."
+    assert enrich_ticket(text) == normalise_ticket(text) + "\ncard refund"
 
 
 def test_a_thanks_that_starts_the_message_is_kept():
@@ -58,7 +59,7 @@ def test_italian_reply_header_and_forwarded_message_are_quoted_text():
 
 def test_subject_prefixes_are_dropped_and_text_folded():
     assert normalise_ticket("Re: Fwd: R: Fattura N. 2024123\nÈ già pagata, CIAO") == (
-        "fattura n. 0000\ne gia pagata, ciao\ncharged invoice"
+        "fattura n. 0000\ne gia pagata, ciao"
     )
 
 
@@ -69,7 +70,7 @@ def test_addresses_and_long_numbers_are_masked_short_numbers_kept():
 
 
 def test_a_ticket_without_courtesy_is_only_folded():
-    assert normalise_ticket("Export button\nThe export button does nothing.") == (
+    assert enrich_ticket("Export button\nThe export button does nothing.") == (
         "export button\nthe export button does nothing."
     )
 
@@ -94,3 +95,8 @@ def test_phrases_of_one_intent_add_one_cue_however_spelled():
 
 def test_a_plain_sentence_has_no_cue():
     assert cues("the dashboard shows yesterday's totals") == ""
+
+
+def test_small_training_sets_read_the_lexicon_large_ones_plain_text():
+    assert preprocessor_for(655) is enrich_ticket
+    assert preprocessor_for(CHAR_MAX_SAMPLES + 1) is normalise_ticket
