@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,19 +36,19 @@ def min_df_for(n_samples: int) -> int:
     return 5
 
 
-def preprocessor_for(n_samples: int) -> Callable[[str], str]:
-    """The text normaliser for vectorisers trained on n_samples tickets: the lexicon while data is scarce."""
+def uses_lexicon(n_samples: int) -> bool:
+    """Whether vectorisers trained on n_samples tickets read the lexicon: only while data is scarce."""
     # The lexicon helps where a few hundred tickets cannot teach the vocabulary (bench/README.md, quality);
     # past CHAR_MAX_SAMPLES the data does, and its ~40 us a ticket would cost ~80 s of a 1M training job.
-    return enrich_ticket if n_samples <= CHAR_MAX_SAMPLES else normalise_ticket
+    return n_samples <= CHAR_MAX_SAMPLES
 
 
-def _vectorizers(kind: str, n_samples: int) -> list[tuple[str, TfidfVectorizer, str]]:
+def _vectorizers(kind: str, n_samples: int, lexicon: bool) -> list[tuple[str, TfidfVectorizer, str]]:
     # The normaliser also lowercases and folds accents (a preprocessor replaces the vectoriser's own).
     common: dict[str, Any] = {
         "sublinear_tf": True,
         "min_df": min_df_for(n_samples),
-        "preprocessor": preprocessor_for(n_samples),
+        "preprocessor": enrich_ticket if lexicon else normalise_ticket,
         "dtype": np.float32,
     }
     word = TfidfVectorizer(ngram_range=(1, 2), max_df=0.9, **common)
@@ -58,10 +57,12 @@ def _vectorizers(kind: str, n_samples: int) -> list[tuple[str, TfidfVectorizer, 
     return [(name, vec, TEXT_COLUMN) for name, vec in chosen[kind]]
 
 
-def build_features(kind: str, n_samples: int) -> ColumnTransformer:
+def build_features(kind: str, n_samples: int, *, lexicon: bool | None = None) -> ColumnTransformer:
     """TF-IDF word 1-2 grams, char_wb 2-5 grams (typos, Italian inflections), or both side by side."""
+    # lexicon defaults to what a training set of n_samples gets; selection passes the final fit's choice.
+    lexicon = uses_lexicon(n_samples) if lexicon is None else lexicon
     # A plain column name hands each vectorizer a 1-D series; sparse_threshold=1 keeps the output sparse.
-    return ColumnTransformer(_vectorizers(kind, n_samples), sparse_threshold=1.0)
+    return ColumnTransformer(_vectorizers(kind, n_samples, lexicon), sparse_threshold=1.0)
 
 
 def build_pipeline(candidate: Candidate, *, n_samples: int) -> Pipeline:

@@ -21,7 +21,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline
 
 from app.ml.candidates import Candidate, base_classifier, candidates_for
-from app.ml.pipeline import CalibratedLinear, build_features, fit_temperature, softmax
+from app.ml.pipeline import CalibratedLinear, build_features, fit_temperature, softmax, uses_lexicon
 from app.ml.thresholds import ClassThreshold, choose_thresholds
 
 SELECTION_MAX_SAMPLES = 2_000  # selection runs on a stratified subsample; the winner is refitted on all
@@ -71,7 +71,9 @@ def _subsample(rows: Any, labels: np.ndarray, size: int) -> tuple[Any, np.ndarra
     return part, part_labels
 
 
-def _fold_scores(kind: str, group: list[Candidate], sample: pd.DataFrame, labels: np.ndarray) -> dict:
+def _fold_scores(
+    kind: str, group: list[Candidate], sample: pd.DataFrame, labels: np.ndarray, *, lexicon: bool
+) -> dict:
     """Macro F1 per fold and seconds of each candidate sharing one feature kind (vectorised once a fold)."""
     f1: dict[Candidate, list[float]] = defaultdict(list)
     seconds: dict[Candidate, float] = defaultdict(float)
@@ -79,7 +81,7 @@ def _fold_scores(kind: str, group: list[Candidate], sample: pd.DataFrame, labels
     splits = RepeatedStratifiedKFold(n_splits=folds, n_repeats=SELECTION_REPEATS, random_state=SEED)
     for train, test in splits.split(sample, labels):
         started = time.perf_counter()
-        features = build_features(kind, len(train))
+        features = build_features(kind, len(train), lexicon=lexicon)
         fit_rows, test_rows = (
             features.fit_transform(sample.iloc[train]),
             features.transform(sample.iloc[test]),
@@ -101,7 +103,8 @@ def select_candidate(frame: pd.DataFrame, labels: np.ndarray) -> list[CandidateS
         groups[candidate.features].append(candidate)
     results: dict[Candidate, tuple[np.ndarray, float]] = {}
     for kind, group in groups.items():
-        results |= _fold_scores(kind, group, sample, sample_labels)
+        # The subsample reads text as the final fit on every row will (the lexicon depends on that size).
+        results |= _fold_scores(kind, group, sample, sample_labels, lexicon=uses_lexicon(len(frame)))
     scores = [
         CandidateScore(c, float(f1.mean()), float(f1.std()), seconds)
         for c in candidates_for(len(frame))

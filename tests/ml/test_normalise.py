@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.ml.candidates import CHAR_MAX_SAMPLES
 from app.ml.lexicon import cues, gloss
 from app.ml.normalise import enrich_ticket, fold, normalise_ticket, split_reply, strip_courtesy
-from app.ml.pipeline import preprocessor_for
+from app.ml.pipeline import build_features, uses_lexicon
 
 
 def test_greeting_sign_off_and_signature_are_dropped_in_english():
@@ -98,5 +98,9 @@ def test_a_plain_sentence_has_no_cue():
 
 
 def test_small_training_sets_read_the_lexicon_large_ones_plain_text():
-    assert preprocessor_for(655) is enrich_ticket
-    assert preprocessor_for(CHAR_MAX_SAMPLES + 1) is normalise_ticket
+    assert uses_lexicon(655) and not uses_lexicon(CHAR_MAX_SAMPLES + 1)
+    small, large = build_features("word", 655), build_features("word", CHAR_MAX_SAMPLES + 1)
+    assert small.transformers[0][1].preprocessor is enrich_ticket
+    assert large.transformers[0][1].preprocessor is normalise_ticket
+    # A selection subsample of a large training set reads text as the final fit does.
+    assert build_features("word", 2_000, lexicon=False).transformers[0][1].preprocessor is normalise_ticket
