@@ -202,6 +202,15 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
     return rows
 
 
+def champion_to_newest(tracking_uri: str) -> None:
+    """Point the champion alias back at the newest version: a run's promotion check leaves it on 1."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    newest = max(int(v.version) for v in client.search_model_versions("name='ticket-classifier'"))
+    client.set_registered_model_alias("ticket-classifier", "champion", str(newest))
+
+
 def serve(env: dict[str, str], args: argparse.Namespace, index_dir: Path) -> list[tuple[str, str]]:
     """Start gunicorn on the trained versions: start time, latencies, memory, promotion."""
     rows = Rows()
@@ -258,6 +267,7 @@ def main() -> None:
             RATELIMIT_ENABLED="false",
         )
         env["ML_LOAD_ON_START"] = "true"
+        champion_to_newest(env["MLFLOW_TRACKING_URI"])
         rows = serve(env, args, args.serve_only / "similarity")
     else:
         rows = run(args)

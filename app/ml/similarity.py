@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from app.ml.index_build import COLUMNS, SYNC_MARGIN, stamp, vectorize_rows
 from app.ml.pipeline import TEXT_COLUMN, text_frame, vectorize
 from app.ml.serving import LoadedModel, SwapDeferred, model_cache
 from app.tickets.models import Ticket
-from app.timeutil import as_utc
+from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ class SharedIndex:
         self.delta: dict[int, tuple[sparse.csr_matrix, int, float]] = {}
         self._delta_matrix: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
         self.watermark = build.watermark
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the delta and masks, against concurrent searches
+        self.sync_lock = threading.Lock()
 
     def _base_position(self, ticket_id: int) -> int:
         pos = int(np.searchsorted(self.build.ids, ticket_id))
@@ -74,23 +75,54 @@ class SharedIndex:
         pos = self._base_position(ticket_id)
         return float(self.build.stamps[pos]) if pos >= 0 and self.alive[pos] else None
 
-    def sync(self) -> None:
-        """Vectorise tickets created or edited since the last sync into the delta."""
-        query = sa.select(Ticket.id, Ticket.updated_at)
-        if self.watermark is not None:
-            query = query.where(Ticket.updated_at >= self.watermark - SYNC_MARGIN)
-        seen = db.session.execute(query).all()
-        changed = [i for i, updated in seen if self._stamp_of(i) != stamp(updated)]
-        rows = db.session.execute(sa.select(*COLUMNS).where(Ticket.id.in_(changed))).all() if changed else []
+    def sync(self) -> int:
+        """Vectorise tickets created or edited since the last sync into the delta; return the rows read.
+
+        A write commits within SYNC_MARGIN of stamping updated_at, so the window starts that long before the
+        later of the newest stamp seen and the previous sync's start: after a burst of writes (a re-triage)
+        it moves on with the clock instead of re-reading the burst at every request until a later write.
+        Syncs run one at a time, so a slower one never applies an older read over a newer one, and a burst
+        is vectorised once, not by every request that arrives meanwhile.
+        """
+        with self.sync_lock:
+            started = utcnow()
+            query = sa.select(Ticket.id, Ticket.updated_at)
+            if self.watermark is not None:
+                query = query.where(Ticket.updated_at >= self.watermark - SYNC_MARGIN)
+            seen = db.session.execute(query).all()
+            changed = self._changed(seen)
+            rows = (
+                db.session.execute(sa.select(*COLUMNS).where(Ticket.id.in_(changed))).all() if changed else []
+            )
+            self._apply(rows, seen, started)
+            return len(seen)
+
+    def _apply(self, rows: Sequence[sa.Row], seen: Sequence[sa.Row], started: datetime) -> None:
+        """Put the changed rows' vectors in the delta and move the watermark past what the sync saw."""
         vectors = vectorize_rows(self.model.pipeline, rows) if rows else None
         with self.lock:
             for n, row in enumerate(rows):
                 self._forget(row.id)
                 self.delta[row.id] = (vectors[n], row.created_by_id, stamp(row.updated_at))  # type: ignore[index]
             self._delta_matrix = None if rows else self._delta_matrix
-            for _, updated in seen:
-                updated = as_utc(updated)
-                self.watermark = updated if self.watermark is None else max(self.watermark, updated)
+            newest = max((as_utc(updated) for _, updated in seen), default=None)
+            self.watermark = max(t for t in (self.watermark, newest, started) if t is not None)
+
+    def _changed(self, seen: Sequence[sa.Row]) -> list[int]:
+        """Ids among (id, updated_at) rows whose version this index does not hold (one pass, not per row)."""
+        if not seen:
+            return []
+        ids = np.fromiter((i for i, _ in seen), dtype=np.int64, count=len(seen))
+        stamps = np.fromiter((stamp(u) for _, u in seen), dtype=np.float64, count=len(seen))
+        held = np.zeros(len(ids), dtype=bool)
+        if self.build.rows:
+            pos = np.minimum(np.searchsorted(self.build.ids, ids), self.build.rows - 1)
+            held = (self.build.ids[pos] == ids) & self.alive[pos] & (self.build.stamps[pos] == stamps)
+        if self.delta:
+            for n in np.flatnonzero(~held).tolist():
+                entry = self.delta.get(int(ids[n]))
+                held[n] = entry is not None and entry[2] == stamps[n]
+        return ids[~held].tolist()
 
     def _forget(self, ticket_id: int) -> None:
         pos = self._base_position(ticket_id)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.ml import index_files
+from app.ml import index_files, similarity
 from app.ml.index_build import stamp
 from app.ml.pipeline import text_frame, ticket_text, vectorize
 from app.ml.serving import model_cache
@@ -91,6 +94,45 @@ def test_a_ticket_is_searched_with_its_indexed_vector_only_while_it_is_that_vers
         found = [hit["id"] for hit in similar_tickets(text=text, updated_at=ticket.updated_at, **args)]
         assert found == _brute_force(indexed, text, **args)
     assert index.indexed_vector(tickets[1].id, stamp(tickets[1].updated_at) + 1) is None  # another version
+
+
+def test_after_a_burst_of_writes_the_sync_window_moves_on_with_the_clock(app, indexed, monkeypatch):
+    # A re-triage stamps thousands of tickets within seconds; every similar request used to re-read them all.
+    monkeypatch.setattr(similarity, "SYNC_MARGIN", timedelta(milliseconds=300))
+    index = index_for(app, indexed)
+    burst = db.session.scalars(sa.select(Ticket).order_by(Ticket.id).limit(20)).all()
+    for ticket in burst:
+        ticket.title, ticket.updated_at = "Refund still missing", utcnow()
+    db.session.commit()
+    assert index.sync() >= 20 and set(index.delta) == {t.id for t in burst}
+    time.sleep(0.4)
+    index.sync()  # the burst is still within the margin of the previous sync's start
+    time.sleep(0.4)
+    assert index.sync() == 0  # now it is not: nothing is read again
+    assert _found("refund still missing", owner_id=None, exclude_id=None, top=20) == _brute_force(
+        indexed, "refund still missing", owner_id=None, exclude_id=None, top=20
+    )
+
+
+def test_a_write_committed_after_a_sync_but_stamped_before_it_still_reaches_the_delta(
+    app, indexed, monkeypatch
+):
+    monkeypatch.setattr(similarity, "SYNC_MARGIN", timedelta(seconds=5))
+    index = index_for(app, indexed)
+    target = db.session.scalars(sa.select(Ticket).order_by(Ticket.id).limit(1)).one()
+    with db.engine.connect() as writer:  # another agent's transaction, open across the sync
+        writer.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == target.id)
+            .values(title="Charged twice on my card", updated_at=utcnow() - timedelta(seconds=1))
+        )
+        index.sync()
+        db.session.rollback()
+        assert target.id not in index.delta  # not committed yet: invisible
+        writer.commit()
+    index.sync()
+    assert target.id in index.delta
+    assert _found("charged twice on my card", owner_id=None, exclude_id=None, top=5)[0] == target.id
 
 
 def test_a_fold_writes_a_new_build_that_workers_switch_to(app, indexed, make_ticket):
