@@ -58,6 +58,7 @@ class ModelCache:
         self._check_listeners: list[Callable[[LoadedModel], None]] = []
         self._refresh_lock = threading.Lock()
         self._stop = threading.Event()
+        self._first_check = threading.Event()
         self._thread: threading.Thread | None = None
 
     def on_swap(self, listener: Callable[[LoadedModel], None]) -> None:
@@ -101,6 +102,7 @@ class ModelCache:
             return True
         finally:
             self.checking = False
+            self._first_check.set()
             self._refresh_lock.release()
 
     def _check(self) -> LoadedModel | None:
@@ -169,6 +171,10 @@ class ModelCache:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, daemon=True, name="ml-model-poller")
             self._thread.start()
+
+    def wait_started(self, timeout: float) -> bool:
+        """Wait up to timeout for the background load's first check: True once done (or never started)."""
+        return self._thread is None or self._first_check.wait(timeout)
 
     def stop(self) -> None:
         """Stop polling (tests and shutdown)."""

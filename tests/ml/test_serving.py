@@ -1,12 +1,19 @@
-"""Serving: 503 without a model, predictions and their provenance, auto-triage, similar tickets, readiness."""
+"""Serving: 503 without a model, predictions and their provenance, auto-triage, similar tickets, readiness,
+workers that wait for the first model load."""
 
 from __future__ import annotations
+
+import logging
+import runpy
+import threading
+from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.ml.models import PredictionRecord
-from app.ml.serving import model_cache
+from app.ml.serving import ModelCache, model_cache
 from app.tickets.models import TicketEvent
 
 BUG = {
@@ -207,3 +214,28 @@ def test_admin_dashboard_shows_the_production_model(client, admin, serving):
     login(client, "admin")
     page = client.get("/admin/").get_data(as_text=True)
     assert "Production model" in page and f"{serving.name} v{serving.version}" in page
+
+
+def test_a_started_cache_says_when_its_first_model_check_is_done(app, monkeypatch):
+    cache = ModelCache(app)
+    assert cache.wait_started(0)  # no background load: nothing to wait for
+    release = threading.Event()
+    monkeypatch.setattr(cache, "_check", lambda: release.wait(5))
+    cache.start()
+    try:
+        assert not cache.wait_started(0.1)  # still importing and loading
+        release.set()
+        assert cache.wait_started(5)
+    finally:
+        cache.stop()
+
+
+def test_gunicorn_workers_take_requests_once_the_first_model_check_is_done(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # the config module sets it
+    config = runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
+    waited: list[float] = []
+    cache = app.extensions["ml_model"]
+    monkeypatch.setattr(cache, "wait_started", lambda timeout: waited.append(timeout) or True)
+    worker = SimpleNamespace(wsgi=app, cfg=SimpleNamespace(timeout=30), log=logging.getLogger("gunicorn"))
+    config["post_worker_init"](worker)
+    assert waited == [15]  # bounded: a registry that hangs cannot keep the worker from its heartbeat
