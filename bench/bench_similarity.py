@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from app.demo.seed import sample_ticket_text  # noqa: E402
 from app.ml import index_files  # noqa: E402
 from app.ml.pipeline import Candidate, build_pipeline, text_frame, vectorize  # noqa: E402
-from app.ml.similarity import SharedIndex  # noqa: E402
+from app.ml.shared_index import SharedIndex  # noqa: E402
 
 CATEGORIES = ("billing", "bug", "account", "feature", "other")
 OWNERS = 2000

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.ml import index_files, similarity
+from app.ml import index_files, shared_index
 from app.ml.index_build import stamp
 from app.ml.pipeline import text_frame, ticket_text, vectorize
 from app.ml.serving import model_cache
@@ -98,7 +98,7 @@ def test_a_ticket_is_searched_with_its_indexed_vector_only_while_it_is_that_vers
 
 def test_after_a_burst_of_writes_the_sync_window_moves_on_with_the_clock(app, indexed, monkeypatch):
     # A re-triage stamps thousands of tickets within seconds; every similar request used to re-read them all.
-    monkeypatch.setattr(similarity, "SYNC_MARGIN", timedelta(milliseconds=300))
+    monkeypatch.setattr(shared_index, "SYNC_MARGIN", timedelta(milliseconds=300))
     index = index_for(app, indexed)
     burst = db.session.scalars(sa.select(Ticket).order_by(Ticket.id).limit(20)).all()
     for ticket in burst:
@@ -117,7 +117,7 @@ def test_after_a_burst_of_writes_the_sync_window_moves_on_with_the_clock(app, in
 def test_a_write_committed_after_a_sync_but_stamped_before_it_still_reaches_the_delta(
     app, indexed, monkeypatch
 ):
-    monkeypatch.setattr(similarity, "SYNC_MARGIN", timedelta(seconds=5))
+    monkeypatch.setattr(shared_index, "SYNC_MARGIN", timedelta(seconds=5))
     index = index_for(app, indexed)
     target = db.session.scalars(sa.select(Ticket.id).order_by(Ticket.id).limit(1)).one()
     with db.engine.connect() as writer:  # another agent's transaction, open across the sync

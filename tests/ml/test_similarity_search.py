@@ -12,7 +12,7 @@ from scipy import sparse
 
 from app.ml import index_files, similarity_search
 from app.ml.pipeline import Candidate, build_pipeline, text_frame, ticket_text
-from app.ml.similarity import SharedIndex
+from app.ml.shared_index import SharedIndex
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
