@@ -79,19 +79,23 @@ def build_full(
     )
 
 
+def held_positions(build: index_files.IndexBuild, rows: Sequence[sa.Row]) -> np.ndarray:
+    """Each (id, updated_at) row's position in the build when it holds that very version, else -1."""
+    ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows))
+    stamps = np.fromiter((stamp(r.updated_at) for r in rows), dtype=np.float64, count=len(rows))
+    if build.rows == 0:
+        return np.full(len(ids), -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(build.ids, ids), build.rows - 1)
+    return np.where((build.ids[pos] == ids) & (build.stamps[pos] == stamps), pos, -1)
+
+
 def changed_since(build: index_files.IndexBuild) -> list[sa.Row]:
     """Tickets created or edited after the build (compared by updated_at), with their text."""
     query = sa.select(*COLUMNS)
     if build.watermark is not None:
         query = query.where(Ticket.updated_at >= build.watermark - SYNC_MARGIN)
     rows = db.session.execute(query).all()
-    positions = np.searchsorted(build.ids, [r.id for r in rows])
-    changed = []
-    for row, pos in zip(rows, positions.tolist(), strict=True):
-        known = pos < build.rows and build.ids[pos] == row.id and build.stamps[pos] == stamp(row.updated_at)
-        if not known:
-            changed.append(row)
-    return changed
+    return [row for row, pos in zip(rows, held_positions(build, rows).tolist(), strict=True) if pos < 0]
 
 
 def fold(

@@ -19,7 +19,7 @@ from sklearn.compose import ColumnTransformer
 
 from app.extensions import db
 from app.ml import index_files, similarity_search
-from app.ml.index_build import COLUMNS, SYNC_MARGIN, stamp, vectorize_rows
+from app.ml.index_build import COLUMNS, SYNC_MARGIN, held_positions, stamp, vectorize_rows
 from app.ml.pipeline import TEXT_COLUMN, text_frame, vectorize
 from app.ml.serving import LoadedModel
 from app.tickets.models import Ticket
@@ -60,12 +60,6 @@ class SharedIndex:
         pos = int(np.searchsorted(self.build.ids, ticket_id))
         return pos if pos < self.build.rows and self.build.ids[pos] == ticket_id else -1
 
-    def _stamp_of(self, ticket_id: int) -> float | None:
-        if ticket_id in self.delta:
-            return self.delta[ticket_id][2]
-        pos = self._base_position(ticket_id)
-        return float(self.build.stamps[pos]) if pos >= 0 and self.alive[pos] else None
-
     def sync(self) -> int:
         """Vectorise tickets created or edited since the last sync into the delta; return the rows read.
 
@@ -96,24 +90,19 @@ class SharedIndex:
                 self._forget(row.id)
                 self.delta[row.id] = (vectors[n], row.created_by_id, stamp(row.updated_at))  # type: ignore[index]
             self._delta_matrix = None if rows else self._delta_matrix
-            newest = max((as_utc(updated) for _, updated in seen), default=None)
+            newest = as_utc(max((r.updated_at for r in seen), default=None))
             self.watermark = max(t for t in (self.watermark, newest, started) if t is not None)
 
     def _changed(self, seen: Sequence[sa.Row]) -> list[int]:
         """Ids among (id, updated_at) rows whose version this index does not hold (one pass, not per row)."""
-        if not seen:
-            return []
-        ids = np.fromiter((i for i, _ in seen), dtype=np.int64, count=len(seen))
-        stamps = np.fromiter((stamp(u) for _, u in seen), dtype=np.float64, count=len(seen))
-        held = np.zeros(len(ids), dtype=bool)
-        if self.build.rows:
-            pos = np.minimum(np.searchsorted(self.build.ids, ids), self.build.rows - 1)
-            held = (self.build.ids[pos] == ids) & self.alive[pos] & (self.build.stamps[pos] == stamps)
+        pos = held_positions(self.build, seen)
+        held = pos >= 0
+        held[held] = self.alive[pos[held]]
         if self.delta:
             for n in np.flatnonzero(~held).tolist():
-                entry = self.delta.get(int(ids[n]))
-                held[n] = entry is not None and entry[2] == stamps[n]
-        return ids[~held].tolist()
+                entry = self.delta.get(seen[n].id)
+                held[n] = entry is not None and entry[2] == stamp(seen[n].updated_at)
+        return [row.id for row, known in zip(seen, held.tolist(), strict=True) if not known]
 
     def _forget(self, ticket_id: int) -> None:
         pos = self._base_position(ticket_id)
