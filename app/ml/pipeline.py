@@ -14,6 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
 from app.ml.candidates import CHAR_MAX_SAMPLES, Candidate, base_classifier
+from app.ml.inference import decision_scores, tfidf_transform
 from app.ml.normalise import enrich_ticket, normalise_ticket
 
 TEXT_COLUMN = "text"
@@ -76,7 +77,7 @@ def build_pipeline(candidate: Candidate, *, n_samples: int) -> Pipeline:
 
 
 def _scores(model: Any, features: Any) -> np.ndarray:
-    scores = model.decision_function(features)
+    scores = decision_scores(model, features)
     return np.column_stack([-scores / 2, scores / 2]) if scores.ndim == 1 else scores
 
 
@@ -148,15 +149,17 @@ def hyperparameters(pipeline: Pipeline) -> dict[str, Any]:
 def text_features(pipeline: Pipeline, texts: list[str]) -> sparse.csr_matrix | None:
     """The fitted feature blocks applied to the strings directly (as the pipeline would), or None.
 
-    ColumnTransformer's per-call validation costs several times the TF-IDF and the classifier together, so
-    when every feature block reads the text column the blocks are applied without it (same numbers). None
-    when some block reads another column: only the pipeline knows how to feed it.
+    ColumnTransformer's and the vectorisers' per-call validation costs several times the TF-IDF itself, so
+    when every feature block reads the text column the blocks are applied without them (app/ml/inference.py,
+    same numbers). None when some block reads another column: only the pipeline knows how to feed it.
     """
     transformers = pipeline.named_steps["features"].transformers_
     blocks = [(t, column) for name, t, column in transformers if name != "remainder"]
     if any(column != TEXT_COLUMN or t == "drop" for t, column in blocks):
         return None
-    matrices = [t.transform(texts) for t, _ in blocks]
+    matrices = [
+        tfidf_transform(t, texts) if isinstance(t, TfidfVectorizer) else t.transform(texts) for t, _ in blocks
+    ]
     return sparse.csr_matrix(matrices[0] if len(matrices) == 1 else sparse.hstack(matrices), dtype="float32")
 
 

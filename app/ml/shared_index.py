@@ -15,31 +15,24 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 from scipy import sparse
-from sklearn.compose import ColumnTransformer
 
 from app.extensions import db
 from app.ml import index_files, similarity_search
 from app.ml.index_build import COLUMNS, SYNC_MARGIN, held_positions, stamp, vectorize_rows
-from app.ml.pipeline import TEXT_COLUMN, text_frame, vectorize
+from app.ml.pipeline import text_features, text_frame, vectorize
 from app.ml.serving import LoadedModel
 from app.tickets.models import Ticket
 from app.timeutil import as_utc, utcnow
 
 
 def query_vectorizer(pipeline: Any) -> Callable[[str], sparse.csr_matrix]:
-    """The fastest exact way to vectorise one query with the pipeline's features.
+    """Vectorise one query as the pipeline would, without its DataFrame when its feature blocks allow."""
 
-    A lone text transformer inside the ColumnTransformer gives the same vectors when called directly, without
-    the DataFrame and column-dispatch overhead that costs several times the TF-IDF itself per query.
-    """
-    features = pipeline[:-1]
-    step = features.steps[0][1] if len(features.steps) == 1 else None
-    if isinstance(step, ColumnTransformer):
-        used = [(t, c) for _, t, c in step.transformers_ if t != "drop"]
-        if len(used) == 1 and used[0][1] == TEXT_COLUMN:
-            transformer = used[0][0]
-            return lambda text: sparse.csr_matrix(transformer.transform([text]), dtype="float32")
-    return lambda text: vectorize(pipeline, text_frame([text]))
+    def vectorize_query(text: str) -> sparse.csr_matrix:
+        features = text_features(pipeline, [text])
+        return features if features is not None else vectorize(pipeline, text_frame([text]))
+
+    return vectorize_query
 
 
 class SharedIndex:

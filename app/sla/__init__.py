@@ -8,6 +8,6 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Give each new ticket of this app its due times."""
     from app.sla.service import stamp_due_times
-    from app.tickets.signals import ticket_created
+    from app.tickets.signals import ticket_creating
 
-    ticket_created.connect(stamp_due_times, sender=app, weak=False)
+    ticket_creating.connect(stamp_due_times, sender=app, weak=False)

@@ -51,11 +51,8 @@ def set_target(*, user: User, priority: str, first_response_hours: float, resolu
 
 
 def stamp_due_times(sender: Any, *, ticket: Ticket, **_: Any) -> None:
-    """ticket_created receiver: due times from the ticket's priority and the targets in force."""
-    with (
-        db.session.no_autoflush
-    ):  # the new ticket's pending rows go with its next flush, not one of their own
-        row = db.session.get(SlaTarget, ticket.priority)
+    """ticket_creating receiver: due times from the ticket's priority and the targets in force."""
+    row = db.session.get(SlaTarget, ticket.priority)
     response, resolution = (
         (row.first_response_hours, row.resolution_hours) if row else DEFAULT_TARGETS[ticket.priority]
     )

@@ -22,6 +22,7 @@ from app.tickets.signals import (
     ticket_categorized,
     ticket_changing,
     ticket_created,
+    ticket_creating,
     ticket_deleting,
     ticket_transitioned,
     ticket_updated,
@@ -130,14 +131,26 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
+    announce(ticket_creating, ticket=ticket, actor=user)  # before the INSERT, so it carries what they set
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, user, EventKind.CREATED, None, status)
-    if category:
-        _record(ticket, user, EventKind.CATEGORY, None, category, source=CategorySource.HUMAN)
+    by_model = ticket.category_source == CategorySource.MODEL
+    if ticket.category:
+        _record(
+            ticket,
+            None if by_model else user,
+            EventKind.CATEGORY,
+            None,
+            ticket.category,
+            ticket.category_source,
+        )
     if assignee:
         _record(ticket, user, EventKind.ASSIGNMENT, None, assignee.id)
     announce(ticket_created, ticket=ticket, actor=user)
+    if by_model:
+        _announce_category(ticket, ticket.category, CategorySource.MODEL, None)
+        announce(ticket_categorized, ticket=ticket, actor=None)
     _flush()
     return ticket
 

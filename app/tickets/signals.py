@@ -7,8 +7,12 @@ from flask import current_app
 
 _signals = Namespace()
 
+# Sent before a new ticket is inserted (it has no id yet); receivers get sender=app, ticket=Ticket,
+# actor=User and may set its fields (due times; a category with source "model"), which the INSERT carries.
+ticket_creating = _signals.signal("ticket-creating")
+
 # Sent after a new ticket is flushed and before its transaction commits;
-# receivers get sender=app, ticket=Ticket, actor=User and may change the ticket in the same transaction.
+# receivers get sender=app, ticket=Ticket, actor=User and may add rows to the same transaction.
 ticket_created = _signals.signal("ticket-created")
 
 # Sent by a write on an existing ticket before it changes anything (after its checks pass), in the

@@ -110,14 +110,16 @@ def test_auto_triage_skips_a_class_tickets_cannot_hold(app, client, requester, a
     assert db.session.scalar(sa.select(TicketEvent).where(TicketEvent.kind == "category")) is None
 
 
-def test_creating_a_ticket_with_auto_triage_needs_no_savepoint_and_no_reload(
+def test_creating_a_ticket_with_auto_triage_is_one_insert_without_savepoint_update_or_reload(
     app, client, requester, auth, serving
 ):
     statements: list[str] = []
 
     def note(conn, cursor, statement, *args):
         statements.append(statement.split()[0].upper())
+        full.append(" ".join(statement.split()[:2]))
 
+    full: list[str] = []
     headers = auth(requester)
     sa.event.listen(db.engine, "before_cursor_execute", note)
     try:
@@ -126,6 +128,8 @@ def test_creating_a_ticket_with_auto_triage_needs_no_savepoint_and_no_reload(
         sa.event.remove(db.engine, "before_cursor_execute", note)
     assert created.status_code == 201 and created.json["category_source"] == "model"
     assert "SAVEPOINT" not in statements and "RELEASE" not in statements
+    assert "UPDATE tickets" not in full  # the INSERT carries the model's category and the due times
+    assert created.json["first_response_due_at"] and created.json["resolution_due_at"]
     assert statements[-1] != "SELECT"  # the response is the ticket as written, not reloaded after COMMIT
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,10 +9,9 @@ import pytest
 from scipy import sparse
 
 from app.ml import index_files, similarity_search
-from app.ml.pipeline import Candidate, build_pipeline, text_frame, ticket_text
+from app.ml.pipeline import Candidate, build_pipeline, text_frame
 from app.ml.shared_index import SharedIndex
-
-DATA = Path(__file__).resolve().parent.parent / "data"
+from tests.helpers.corpus import realistic_texts
 
 
 def _brute(matrix, query, ids, eligible, limit):
@@ -123,18 +120,8 @@ def test_builds_without_pruning_arrays_are_still_searched(tmp_path):
         assert np.allclose([s for _, s in scanned], [s for _, s in pruned], rtol=1e-6)
 
 
-def _realistic_texts() -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for name in ("realistic_tickets_a.jsonl", "realistic_tickets_b.jsonl"):
-        for line in (DATA / name).read_text().splitlines():
-            ticket = json.loads(line)
-            texts.append(ticket_text(ticket["title"], ticket["description"]))
-            labels.append(ticket["category"])
-    return texts, labels
-
-
 def test_realistic_corpus_with_delta_and_deletions_agrees_with_brute_force(tmp_path):
-    texts, labels = _realistic_texts()
+    texts, labels = realistic_texts()
     pipeline = build_pipeline(Candidate("word", "svm", 0.5), n_samples=len(texts))
     pipeline.fit(text_frame(texts), labels)
     word = pipeline.named_steps["features"].named_transformers_["word"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.tickets.models import Ticket
@@ -123,3 +124,19 @@ def test_tickets_from_before_the_targets_have_none(client, agent, auth, make_tic
     body = client.get(f"/api/tickets/{ticket.id}/", headers=auth(agent)).json
     assert body["first_response_due_at"] is None and body["first_response_sla"] is None
     assert db.session.get(Ticket, ticket.id).resolution_due_at is None
+
+
+def test_due_times_go_in_the_tickets_insert_not_an_update_after_it(app, client, agent, auth):
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()[:3]).upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        created = _create(client, auth(agent), priority="URGENT", category="billing")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert statements.count("INSERT INTO TICKETS") == 1
+    assert not [s for s in statements if s.startswith("UPDATE TICKETS")]
+    assert created["first_response_due_at"] and created["resolution_due_at"]
