@@ -85,8 +85,9 @@ def gunicorn(
     ready_path: str = "/health/ready",
     timeout: float = 120,
     log: Path | None = None,
+    checkout: Path = ROOT,
 ) -> Iterator[str]:
-    """Serve the app with gunicorn on a free loopback port (output to `log` if given); yield its base URL."""
+    """Serve a checkout's app with gunicorn on a free loopback port (output to `log`); yield its base URL."""
     port = free_port()
     args = [
         "gunicorn",
@@ -104,7 +105,7 @@ def gunicorn(
     out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - closed below
     try:
         ready = f"http://127.0.0.1:{port}{ready_path}"
-        with serving(args, env, ready_url=ready, timeout=timeout, output=out, stop_timeout=60):
+        with serving(args, env, ready_url=ready, timeout=timeout, output=out, stop_timeout=60, cwd=checkout):
             yield f"http://127.0.0.1:{port}"
     finally:
         if log is not None:

@@ -82,11 +82,18 @@ def wait_for(url: str, timeout: float = 60, proc: subprocess.Popen | None = None
 
 @contextlib.contextmanager
 def serving(
-    args: list[str], env: dict[str, str], *, ready_url: str, timeout: float, output: Any, stop_timeout: float
+    args: list[str],
+    env: dict[str, str],
+    *,
+    ready_url: str,
+    timeout: float,
+    output: Any,
+    stop_timeout: float,
+    cwd: Path = ROOT,
 ) -> Iterator[subprocess.Popen]:
-    """Start a server, wait until ready_url answers 200, yield it; terminate it (kill if stuck) after."""
+    """Start a server in cwd, wait until ready_url answers 200, yield it; terminate it (kill if stuck)."""
     text = output is subprocess.PIPE
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=text)
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=text)
     try:
         wait_for(ready_url, timeout=timeout, proc=proc)
         yield proc
