@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import requests
-from harness import ROOT, command_env, database_exists, database_url, gunicorn, issue_token
+from harness import ROOT, command_env, database_exists, database_url, gunicorn, issue_token, vacuum
 
 NEW = {"title": "Refund for a double charge", "description": "I was billed twice this month."}
 TEXT = {"title": "Charged twice for the March invoice", "description": "My card shows two payments."}
@@ -81,6 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     if not database_exists(args.db):
         raise SystemExit(f"database {args.db} does not exist: run bench/bench_api.py --db {args.db} first")
+    vacuum(args.db)
     store = tempfile.mkdtemp(prefix="bench-ab-mlflow-")
     env = command_env(
         DATABASE_URL=database_url(args.db),
