@@ -134,25 +134,23 @@ def create_ticket(
     announce(ticket_creating, ticket=ticket, actor=user)  # before the INSERT, so it carries what they set
     db.session.add(ticket)
     db.session.flush()
-    _record(ticket, user, EventKind.CREATED, None, status)
-    by_model = ticket.category_source == CategorySource.MODEL
-    if ticket.category:
-        _record(
-            ticket,
-            None if by_model else user,
-            EventKind.CATEGORY,
-            None,
-            ticket.category,
-            ticket.category_source,
-        )
-    if assignee:
-        _record(ticket, user, EventKind.ASSIGNMENT, None, assignee.id)
+    _record_creation(ticket, user, assignee)
     announce(ticket_created, ticket=ticket, actor=user)
-    if by_model:
+    if ticket.category_source == CategorySource.MODEL:  # a ticket_creating receiver classified it
         _announce_category(ticket, ticket.category, CategorySource.MODEL, None)
         announce(ticket_categorized, ticket=ticket, actor=None)
     _flush()
     return ticket
+
+
+def _record_creation(ticket: Ticket, user: User, assignee: User | None) -> None:
+    """A new ticket's events: created, its first category (the user's or a model's), its assignee."""
+    _record(ticket, user, EventKind.CREATED, None, ticket.status)
+    if ticket.category:
+        by = None if ticket.category_source == CategorySource.MODEL else user
+        _record(ticket, by, EventKind.CATEGORY, None, ticket.category, source=ticket.category_source)
+    if assignee:
+        _record(ticket, user, EventKind.ASSIGNMENT, None, assignee.id)
 
 
 def _flush() -> None:

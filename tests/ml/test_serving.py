@@ -15,6 +15,8 @@ from app.extensions import db
 from app.ml.models import PredictionRecord
 from app.ml.serving import ModelCache, model_cache
 from app.tickets.models import TicketEvent
+from app.webhooks.models import OutboxEvent, WebhookEndpoint
+from app.webhooks.outbox import subscriptions
 
 BUG = {
     "title": "App crashes on save",
@@ -87,6 +89,26 @@ def test_auto_triage_classifies_new_tickets(app, client, requester, agent, auth,
     assert (labelled["category"], labelled["category_source"]) == ("other", "human")
     app.config["ML_AUTO_TRIAGE"] = False
     assert client.post("/api/tickets/", json=BUG, headers=auth(requester)).json["category"] is None
+
+
+def test_an_auto_triaged_ticket_is_announced_created_then_categorized(app, client, requester, auth, serving):
+    events = ["ticket.created", "ticket.categorized"]
+    db.session.add(WebhookEndpoint(url="http://127.0.0.1:9/hook", secret="s" * 32, events=events))
+    db.session.commit()
+    subscriptions(app).forget()
+    created = client.post("/api/tickets/", json=BUG, headers=auth(requester)).json
+    history = db.session.scalars(sa.select(TicketEvent).order_by(TicketEvent.id)).all()
+    assert [(e.kind, e.to_value, e.source, e.actor_id) for e in history] == [
+        ("created", "OPEN", None, requester.id),
+        ("category", "bug", "model", None),  # the model's, not the requester's
+    ]
+    logged = db.session.scalars(sa.select(PredictionRecord)).all()
+    assert [(p.ticket_id, p.category, p.applied, p.source) for p in logged] == [
+        (created["id"], "bug", True, "auto_triage")
+    ]
+    outbox = db.session.scalars(sa.select(OutboxEvent).order_by(OutboxEvent.id)).all()
+    assert [row.event for row in outbox] == events
+    assert outbox[0].data["category"] == "bug" and outbox[0].data["version"] == created["version"] == 1
 
 
 def test_auto_triage_failure_never_breaks_ticket_creation(app, client, requester, auth, serving):
