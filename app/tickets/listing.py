@@ -55,7 +55,12 @@ def _text_plan(filters: TicketFilters, wanted: int) -> TextPlan:
     matching, every = estimated_matches(q=filters.q, lang=filters.lang)
     if matching * window <= every * wanted:
         return TextPlan("gin")
-    return TextPlan("walk", window=window, wanted=wanted)
+    # A walked row costs about a quarter of a match read from the index and sorted (100,000 tickets: 10,000
+    # rows walked in ~10 ms, 8,675 matches read and sorted in 22-43 ms). So when the newest rows lack a word
+    # that older ones often hold (a renamed product, last season's campaign), a walk of up to four times the
+    # estimated matches is still the cheaper read; capped at ten windows, as the estimate can be far too high.
+    longer = min(int(4 * matching), 10 * window)
+    return TextPlan("walk", window=window, wanted=wanted, longer=longer if longer >= 2 * window else 0)
 
 
 def _rows(
@@ -64,8 +69,9 @@ def _rows(
     """A page's rows (limit of them from offset) with q= read the way _text_plan chooses."""
     plan = _text_plan(filters, offset + limit)
     rows = _fetch(query_for(plan), limit, offset)
-    if plan.kind == "walk" and len(rows) < limit:  # the walk's window held too few matches: they are rare
-        rows = _fetch(query_for(TextPlan("gin")), limit, offset)
+    while plan.kind == "walk" and len(rows) < limit:  # the window held too few matches: walk on, or the index
+        plan = plan.next()
+        rows = _fetch(query_for(plan), limit, offset)
     return rows
 
 

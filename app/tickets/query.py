@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +77,13 @@ class TextPlan:
     kind: str = "filter"  # filter: the planner decides; gin: all matches from the index; walk: see below
     window: int = 0  # walk: at most this many rows of the list's ordering are tested
     wanted: int = 0  # walk: the matches the page needs (offset + page size + 1)
+    longer: int = 0  # walk: the window of a second walk when this one finds too few (0: go to the index)
+
+    def next(self) -> TextPlan:
+        """What to read when this walk's window held too few matches: the longer walk, else the index."""
+        if self.longer > self.window:
+            return replace(self, window=self.longer, longer=0)
+        return TextPlan("gin")
 
 
 def _like(q: str) -> sa.ColumnElement[bool]:
