@@ -54,12 +54,18 @@ def test_gate_accepts_an_equal_challenger_and_refuses_a_worse_one_on_grown_data(
             ticket.category = swap[ticket.category]
     db.session.commit()
     worse = _train(client, admin, auth)
-    assert worse["promoted"] is False and "recall of billing drops" in worse["promotion_reason"]
+    # Which of the two classes the holdout holds more of depends on the ids the suite has reached, so
+    # either (or both) may be the one whose recall collapses.
+    collapsed = [c for c in swap if worse["champion_metrics"].get(f"recall_delta_{c}", 0.0) < -0.5]
+    assert worse["promoted"] is False and collapsed, worse["promotion_reason"]
+    assert all(f"recall of {c} drops" in worse["promotion_reason"] for c in collapsed)
     assert worse["champion_metrics"]["version"] == "2"
-    assert worse["champion_metrics"]["recall_delta_billing"] < -0.5
     assert str(mlflow.get_model_version_by_alias(fresh_registry, "champion").version) == "2"
     version = mlflow.get_model_version(fresh_registry, "3")
-    assert version.tags["promoted"] == "false" and "recall of billing" in version.tags["promotion_reason"]
+    assert (
+        version.tags["promoted"] == "false"
+        and f"recall of {collapsed[0]}" in version.tags["promotion_reason"]
+    )
     assert first["model_version"] == "1"
 
 
