@@ -20,10 +20,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import requests
+from bench_api import NEW, TEXT
 from harness import ROOT, command_env, database_exists, database_url, gunicorn, issue_token, vacuum
 
-NEW = {"title": "Refund for a double charge", "description": "I was billed twice this month."}
-TEXT = {"title": "Charged twice for the March invoice", "description": "My card shows two payments."}
 Call = Callable[[], requests.Response]
 
 

@@ -50,6 +50,7 @@ SEARCHES = {
     "list q= two words, lang=italian": {"q": "refund charged", "lang": "italian"},
     "list q= Italian words, lang=italian": {"q": "fattura addebitata", "lang": "italian"},
 }
+NEW = {"title": "Refund for a double charge", "description": "I was billed twice this month."}
 TEXT = {
     "title": "Charged twice for the March invoice",
     "description": "My card shows two payments for one order.",
@@ -94,11 +95,10 @@ def hot_cases(s: requests.Session, base: str, n: int) -> list:
     """Get, create, transition and the predict endpoints."""
     ids = [t["id"] for t in s.get(f"{base}/api/tickets/?page_size=100&status=OPEN").json()]
     cycle = itertools.cycle(ids)
-    new = {"title": "Refund for a double charge", "description": "I was billed twice this month."}
     rows: list = []
     _try("get one", lambda i: s.get(f"{base}/api/tickets/{next(cycle)}/"), n, rows)
-    _try("create (auto-triage)", lambda i: s.post(f"{base}/api/tickets/", json=new), n, rows)
-    labelled = {**new, "category": "billing"}
+    _try("create (auto-triage)", lambda i: s.post(f"{base}/api/tickets/", json=NEW), n, rows)
+    labelled = {**NEW, "category": "billing"}
     _try("create (category given)", lambda i: s.post(f"{base}/api/tickets/", json=labelled), n, rows)
     _try("transition", _toggler(s, base), n, rows)
     predict = f"{base}/api/tickets/{{}}/ml_predict/"

@@ -7,9 +7,7 @@ import math
 
 from flask import Flask
 
-from app import metrics
 from app.extensions import db
-from app.ml.predictions import record_prediction
 from app.ml.serving import model_cache
 from app.tickets.models import CATEGORIES, Category, CategorySource, Ticket
 from app.tickets.signals import ticket_created, ticket_creating
@@ -45,8 +43,7 @@ def _classify_new(app: Flask, *, ticket: Ticket, **_: object) -> None:
     if not _writable(prediction.category, prediction.confidence):
         log.error("auto-triage skipped a new ticket: unusable answer %r", prediction.category)
         return
-    prediction.applied = not prediction.abstained
-    if prediction.applied:
+    if not prediction.abstained:
         ticket.category, ticket.category_source = Category(prediction.category), CategorySource.MODEL
     db.session.info.setdefault(PENDING, {})[id(ticket)] = (ticket, prediction)
 
@@ -56,11 +53,10 @@ def _log_new(app: Flask, *, ticket: Ticket, **_: object) -> None:
     _, prediction = db.session.info.get(PENDING, {}).pop(id(ticket), (None, None))
     if prediction is None:
         return
-    prediction.ticket_id = ticket.id
-    record_prediction(ticket_id=ticket.id, prediction=prediction, source="auto_triage")
-    metrics.record_prediction(
-        metrics.prediction_outcome(abstained=prediction.abstained, applied=prediction.applied)
-    )
+    from app.ml.service import apply_prediction
+
+    # The category is already on the row, so this only logs the prediction and counts it.
+    apply_prediction(ticket, prediction, overwrite=False, source="auto_triage")
 
 
 def connect_auto_triage(app: Flask) -> None:
