@@ -85,7 +85,8 @@ class Config:
         self.SECRET_KEY = s.text("SECRET_KEY", DEV_SECRET_KEY)
         default_db = f"sqlite:///{ROOT / 'instance' / 'tickets.db'}"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(s.text("DATABASE_URL", default_db))
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        # Pooled connections are pinged before use only after being idle (app/database.py).
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
         self.MLFLOW_TRACKING_URI = s.text("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}")
         self.MLFLOW_ARTIFACT_ROOT = s.text("MLFLOW_ARTIFACT_ROOT", str(ROOT / "mlruns" / "artifacts"))
         self.MLFLOW_EXPERIMENT_NAME = s.text("MLFLOW_EXPERIMENT_NAME", "ticket-classifier")

@@ -8,6 +8,8 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData
 
+from app.database import RequestSession
+
 # Named constraints keep Alembic migrations deterministic across databases.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -17,7 +19,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING_CONVENTION), session_options={"class_": RequestSession}
+)
 # Batch mode lets later ALTER TABLE migrations run on SQLite too.
 migrate = Migrate(render_as_batch=True, compare_type=True)
 api = Api()

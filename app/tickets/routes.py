@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import auth_required, current_user
+from app.database import read_only
 from app.error_docs import errors
 from app.extensions import commit_keeping_state, db
 from app.idempotency.decorator import idempotent
@@ -69,6 +70,7 @@ def _saved(ticket: Ticket) -> Ticket:
 class Tickets(MethodView):
     decorators = [auth_required()]
 
+    @read_only
     @blp.arguments(TicketQuerySchema, location="query")
     @blp.response(200, TicketSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.alt_response(400, response="BAD_REQUEST", description="Bad cursor, or an offset page too deep")
@@ -94,6 +96,7 @@ class Tickets(MethodView):
 class TicketById(MethodView):
     decorators = [auth_required()]
 
+    @read_only
     @blp.etag
     @blp.response(200, TicketSchema)
     def get(self, ticket_id):
@@ -159,6 +162,7 @@ class TicketTransition(MethodView):
 class TicketEvents(MethodView):
     decorators = [auth_required()]
 
+    @read_only
     @blp.response(200, TicketEventSchema(many=True))
     def get(self, ticket_id):
         """List a ticket's history, oldest first"""

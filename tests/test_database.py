@@ -1,0 +1,132 @@
+"""Reads without a transaction, writes in one, and pooled connections pinged only after being idle."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app import database
+from app.auth.models import ApiToken, User
+from app.extensions import db
+
+
+@contextmanager
+def executed():
+    """(statement, ran in autocommit) of every statement the app's engine runs inside the block."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, *_):
+        seen.append((statement, conn.connection.dbapi_connection.autocommit))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def other_connection():
+    """A connection of its own (another engine, another pool), as a second client would have."""
+    engine = sa.create_engine(db.engine.url)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def test_reading_a_ticket_runs_without_a_transaction_and_still_records_the_token_use(
+    client, agent, auth, make_ticket
+):
+    ticket_id = make_ticket(created_by=agent).id
+    headers = auth(agent)
+    db.session.commit()
+    with executed() as seen:
+        response = client.get(f"/api/tickets/{ticket_id}/", headers=headers)
+    assert response.status_code == 200 and response.json["id"] == ticket_id
+    assert any("FROM tickets" in statement for statement, _ in seen)
+    assert all(autocommit for _, autocommit in seen), [(s[:60], a) for s, a in seen]
+    assert any(statement.startswith("UPDATE api_tokens") for statement, _ in seen)
+    db.session.remove()
+    assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None  # the one write, committed
+
+
+def test_writes_still_run_in_one_transaction(client, agent, auth):
+    headers = auth(agent)
+    with executed() as seen:
+        response = client.post(
+            "/api/tickets/", json={"title": "Printer", "description": "Jammed"}, headers=headers
+        )
+    assert response.status_code == 201
+    assert any(statement.startswith("INSERT INTO tickets") for statement, _ in seen)
+    assert not any(autocommit for _, autocommit in seen), seen
+
+
+def test_reads_see_only_committed_changes_and_never_wait_for_a_writer(client, agent, auth, make_ticket):
+    ticket_id = make_ticket(created_by=agent, title="Original title").id
+    headers = auth(agent)
+    db.session.commit()
+    url = f"/api/tickets/{ticket_id}/"
+    with other_connection() as writer:
+        writer.execute(sa.text("SET lock_timeout = '2s'"))
+        writer.execute(sa.text("UPDATE tickets SET title = 'Changed' WHERE id = :id"), {"id": ticket_id})
+        started = time.monotonic()
+        during = client.get(url, headers=headers)
+        assert time.monotonic() - started < 1.5  # the writer's row lock does not hold the read up
+        assert during.json["title"] == "Original title"
+        writer.commit()
+    db.session.remove()
+    assert client.get(url, headers=headers).json["title"] == "Changed"
+
+
+def test_a_read_only_view_may_not_write_several_rows(app: Flask, make_user):
+    with app.test_request_context("/api/tickets/1/", method="GET"):
+        db.session.add_all([User(username=f"u{i}", role="agent", password_hash="x") for i in range(2)])
+        with pytest.raises(RuntimeError, match="read_only view flushed 2 rows"):
+            db.session.flush()
+        db.session.rollback()
+
+
+def _pooled_backend_pids() -> list[int]:
+    """The server process of every connection in the app's pool (checked out together, then returned)."""
+    connections = [db.engine.connect() for _ in range(db.engine.pool.checkedin() or 1)]
+    pids = [conn.scalar(sa.text("SELECT pg_backend_pid()")) for conn in connections]
+    for conn in connections:
+        conn.close()
+    return pids
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_before_a_request_uses_it(client, agent, auth):
+    headers = auth(agent)
+    assert client.get("/api/tickets/", headers=headers).status_code == 200
+    db.session.remove()
+    pids = _pooled_backend_pids()
+    with other_connection() as admin:
+        for pid in pids:
+            assert admin.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    time.sleep(database.PING_AFTER_IDLE_SECONDS + 0.1)
+    response = client.get("/api/tickets/", headers=headers)
+    assert response.status_code == 200, response.json
+    db.session.remove()
+    assert not set(_pooled_backend_pids()) & set(pids)
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged_again(client, agent, auth, monkeypatch):
+    headers = auth(agent)
+    assert client.get("/api/tickets/", headers=headers).status_code == 200
+    db.session.remove()
+    pings: list[object] = []
+    real_ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: pings.append(conn) or real_ping(conn))
+    for _ in range(3):
+        assert client.get("/api/tickets/", headers=headers).status_code == 200
+        db.session.remove()
+    assert pings == []
+    time.sleep(database.PING_AFTER_IDLE_SECONDS + 0.1)
+    assert client.get("/api/tickets/", headers=headers).status_code == 200
+    assert len(pings) == 1
