@@ -6,12 +6,17 @@ import http
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 AUTH_CHALLENGE = 'Basic realm="tickets", Bearer realm="tickets"'
+# SQLSTATEs of a server that cannot serve now: connection exceptions, shutdowns, a server still starting.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+UNAVAILABLE_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED")
+RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -86,7 +91,38 @@ def _handle_unexpected(error: Exception):
     return response
 
 
+def database_unavailable(error: sa.exc.DBAPIError) -> bool:
+    """Whether a database error means "not now" (server gone, starting, busy) rather than a bug."""
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", "")  # psycopg: None for client-side connection failures
+    if sqlstate is None or (sqlstate and sqlstate.startswith(UNAVAILABLE_SQLSTATES)):
+        return True
+    return getattr(error.orig, "sqlite_errorname", "") in UNAVAILABLE_SQLITE
+
+
+def _handle_database_error(error: sa.exc.DBAPIError):
+    if not database_unavailable(error):
+        return _handle_unexpected(error)
+    log.warning("database unavailable: %s", type(error.orig).__name__)
+    return _unavailable("The database is unavailable; retry shortly.")
+
+
+def _handle_pool_timeout(error: sa.exc.TimeoutError):
+    log.warning("no database connection free within the pool timeout")
+    return _unavailable("The service is busy; retry shortly.")
+
+
+def _unavailable(message: str):
+    response = jsonify(error_body(503, message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Map domain errors and unexpected exceptions to the JSON error shape."""
+    """Map domain errors, an unavailable database and unexpected exceptions to the JSON error shape."""
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(sa.exc.DBAPIError, _handle_database_error)
+    app.register_error_handler(sa.exc.TimeoutError, _handle_pool_timeout)
     app.register_error_handler(Exception, _handle_unexpected)

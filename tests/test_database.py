@@ -1,4 +1,4 @@
-"""Reads without a transaction, writes in one, and pooled connections pinged only after being idle."""
+"""Reads without a transaction, writes in one, pings only when idle, 503 when the database cannot serve."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app import database
+from app import create_app, database
 from app.auth.models import ApiToken, User
+from app.config import TestConfig
 from app.extensions import db
+from tests.helpers import free_port
 
 
 @contextmanager
@@ -130,3 +132,33 @@ def test_a_connection_used_a_moment_ago_is_not_pinged_again(client, agent, auth,
     time.sleep(database.PING_AFTER_IDLE_SECONDS + 0.1)
     assert client.get("/api/tickets/", headers=headers).status_code == 200
     assert len(pings) == 1
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after(monkeypatch, tmp_path):
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone?connect_timeout=2"
+    monkeypatch.setenv("TEST_DATABASE_URL", nowhere)
+    app = create_app(TestConfig(MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}"))
+    response = app.test_client().get("/api/tickets/", headers={"Authorization": "Bearer tia_anything"})
+    assert response.status_code == 503
+    assert response.json == {
+        "code": 503,
+        "status": "Service Unavailable",
+        "message": "The database is unavailable; retry shortly.",
+    }
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_a_request_finding_every_pooled_connection_busy_is_a_503(app, tmp_path):
+    config = TestConfig(MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    config.SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}
+    busy = create_app(config)
+    with busy.app_context():
+        held = db.engine.connect()  # another request's connection, for as long as this test runs
+        try:
+            response = busy.test_client().get("/api/tickets/", headers={"Authorization": "Bearer tia_x"})
+        finally:
+            held.close()
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert response.json["message"] == "The service is busy; retry shortly."
+    assert response.headers["Retry-After"] == "5"
