@@ -78,6 +78,17 @@ def _clean_db(app):
 
 
 @pytest.fixture
+def postgres_only(app):
+    """Concurrent connections, row locks and server processes need PostgreSQL (CI runs the suite on it).
+
+    The embedded SQLite database serialises writers by locking the file, and `sqlite://` is one in-memory
+    connection that another process cannot open.
+    """
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent connections (CI runs the suite on it)")
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -43,7 +43,7 @@ def other_connection():
 
 
 def test_reading_a_ticket_runs_without_a_transaction_and_still_records_the_token_use(
-    client, agent, auth, make_ticket
+    client, postgres_only, agent, auth, make_ticket
 ):
     ticket_id = make_ticket(created_by=agent).id
     headers = auth(agent)
@@ -58,7 +58,7 @@ def test_reading_a_ticket_runs_without_a_transaction_and_still_records_the_token
     assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None  # the one write, committed
 
 
-def test_writes_still_run_in_one_transaction(client, agent, auth):
+def test_writes_still_run_in_one_transaction(client, postgres_only, agent, auth):
     headers = auth(agent)
     with executed() as seen:
         response = client.post(
@@ -69,7 +69,9 @@ def test_writes_still_run_in_one_transaction(client, agent, auth):
     assert not any(autocommit for _, autocommit in seen), seen
 
 
-def test_reads_see_only_committed_changes_and_never_wait_for_a_writer(client, agent, auth, make_ticket):
+def test_reads_see_only_committed_changes_and_never_wait_for_a_writer(
+    client, postgres_only, agent, auth, make_ticket
+):
     ticket_id = make_ticket(created_by=agent, title="Original title").id
     headers = auth(agent)
     db.session.commit()
@@ -103,7 +105,9 @@ def _pooled_backend_pids() -> list[int]:
     return pids
 
 
-def test_a_connection_the_server_closed_while_idle_is_replaced_before_a_request_uses_it(client, agent, auth):
+def test_a_connection_the_server_closed_while_idle_is_replaced_before_a_request_uses_it(
+    client, postgres_only, agent, auth
+):
     headers = auth(agent)
     assert client.get("/api/tickets/", headers=headers).status_code == 200
     db.session.remove()
@@ -118,7 +122,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_before_a_request_
     assert not set(_pooled_backend_pids()) & set(pids)
 
 
-def test_a_connection_used_a_moment_ago_is_not_pinged_again(client, agent, auth, monkeypatch):
+def test_a_connection_used_a_moment_ago_is_not_pinged_again(client, postgres_only, agent, auth, monkeypatch):
     headers = auth(agent)
     assert client.get("/api/tickets/", headers=headers).status_code == 200
     db.session.remove()
@@ -148,7 +152,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(monkeypatch, tmp_path
     assert response.headers["Retry-After"] == "5"
 
 
-def test_a_request_finding_every_pooled_connection_busy_is_a_503(app, tmp_path):
+def test_a_request_finding_every_pooled_connection_busy_is_a_503(app, postgres_only, tmp_path):
     config = TestConfig(MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}")
     config.SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}
     busy = create_app(config)

@@ -34,7 +34,9 @@ def _wait(job_id: int, statuses: tuple[str, ...], timeout: float) -> Job:
 
 
 @pytest.mark.slow
-def test_a_consumer_runs_queued_training_and_finishes_its_job_on_sigterm(app, tmp_path, fresh_registry):
+def test_a_consumer_runs_queued_training_and_finishes_its_job_on_sigterm(
+    app, postgres_only, tmp_path, fresh_registry
+):
     add_corpus(per_category=12)
     # The consumer's queue, seen from here (the test app runs jobs inline): same file, same task names.
     queue = SqliteHuey("ticket-intelligence", filename=str(tmp_path / "huey.db"))

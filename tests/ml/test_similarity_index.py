@@ -115,7 +115,7 @@ def test_after_a_burst_of_writes_the_sync_window_moves_on_with_the_clock(app, in
 
 
 def test_a_write_committed_after_a_sync_but_stamped_before_it_still_reaches_the_delta(
-    app, indexed, monkeypatch
+    app, postgres_only, indexed, monkeypatch
 ):
     monkeypatch.setattr(shared_index, "SYNC_MARGIN", timedelta(seconds=5))
     index = index_for(app, indexed)

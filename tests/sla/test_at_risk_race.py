@@ -14,7 +14,9 @@ DEADLINE = 60.0
 
 
 @pytest.mark.parametrize("exact", ["false", "true"])
-def test_total_matches_the_items_while_tickets_are_created_and_closed(app, admin, requester, auth, exact):
+def test_total_matches_the_items_while_tickets_are_created_and_closed(
+    app, postgres_only, admin, requester, auth, exact
+):
     writer, reader = auth(requester), auth(admin)
     done = threading.Event()
     query = {"hours": 1000, "limit": 1000, "exact": exact}
