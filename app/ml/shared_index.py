@@ -18,6 +18,7 @@ from scipy import sparse
 
 from app.extensions import db
 from app.ml import index_files, similarity_search
+from app.ml.delta_rows import DeltaRows
 from app.ml.index_build import COLUMNS, SYNC_MARGIN, held_positions, stamp, vectorize_rows
 from app.ml.pipeline import text_features, text_frame, vectorize
 from app.ml.serving import LoadedModel
@@ -44,7 +45,7 @@ class SharedIndex:
         self.alive = np.ones(build.rows, dtype=bool)  # False: superseded by the delta, or deleted
         self.scratch = np.zeros(build.rows)  # the search's per-row sums, used under the lock
         self.delta: dict[int, tuple[sparse.csr_matrix, int, float]] = {}
-        self._delta_matrix: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
+        self._delta_rows = DeltaRows()  # the delta's vectors, stacked for search
         self.watermark = build.watermark
         self.lock = threading.Lock()  # the delta and masks, against concurrent searches
         self.sync_lock = threading.Lock()
@@ -80,9 +81,7 @@ class SharedIndex:
         vectors = vectorize_rows(self.model.pipeline, rows) if rows else None
         with self.lock:
             for n, row in enumerate(rows):
-                self._forget(row.id)
-                self.delta[row.id] = (vectors[n], row.created_by_id, stamp(row.updated_at))  # type: ignore[index]
-            self._delta_matrix = None if rows else self._delta_matrix
+                self._put(row.id, vectors[n], row.created_by_id, stamp(row.updated_at))  # type: ignore[index]
             newest = as_utc(max((r.updated_at for r in seen), default=None))
             self.watermark = max(t for t in (self.watermark, newest, started) if t is not None)
 
@@ -97,12 +96,18 @@ class SharedIndex:
                 held[n] = entry is not None and entry[2] == stamp(seen[n].updated_at)
         return [row.id for row, known in zip(seen, held.tolist(), strict=True) if not known]
 
+    def _put(self, ticket_id: int, vector: sparse.csr_matrix, owner_id: int, updated: float) -> None:
+        """Hold this version of the ticket in the delta, in place of any it held (caller holds the lock)."""
+        self._forget(ticket_id)
+        self.delta[ticket_id] = (vector, owner_id, updated)
+        self._delta_rows.add(ticket_id, vector, owner_id)
+
     def _forget(self, ticket_id: int) -> None:
         pos = self._base_position(ticket_id)
         if pos >= 0:
             self.alive[pos] = False
         if self.delta.pop(ticket_id, None) is not None:
-            self._delta_matrix = None
+            self._delta_rows.remove(ticket_id)
 
     def forget(self, ticket_ids: list[int]) -> None:
         """Drop tickets found deleted."""
@@ -123,18 +128,7 @@ class SharedIndex:
         return sparse.csr_matrix(row, shape=(1, self.build.n_features))
 
     def _delta_scores(self, query: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not self.delta:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
-        if self._delta_matrix is None:
-            ids = np.fromiter(self.delta, dtype=np.int64, count=len(self.delta))
-            owners = np.fromiter((v[1] for v in self.delta.values()), dtype=np.int64, count=len(ids))
-            self._delta_matrix = (
-                sparse.vstack([v[0] for v in self.delta.values()], format="csr"),
-                ids,
-                owners,
-            )
-        matrix, ids, owners = self._delta_matrix
-        return ids, owners, np.asarray(matrix @ query.T.toarray().astype(np.float64)).ravel()
+        return self._delta_rows.scores(query.T.toarray().astype(np.float64))
 
     def _eligible(self, owner_id: int | None, exclude_id: int | None) -> similarity_search.Eligible:
         excluded = self._base_position(exclude_id) if exclude_id is not None else -1

@@ -133,8 +133,7 @@ def test_realistic_corpus_with_delta_and_deletions_agrees_with_brute_force(tmp_p
     )
     for n, text in enumerate(texts[base:]):  # edits of old tickets and new tickets live in the delta
         ticket_id = int(ids[n * 5]) if n < 20 else base + n + 1
-        index._forget(ticket_id)
-        index.delta[ticket_id] = (sparse.csr_matrix(word.transform([text]), dtype=np.float32), n % 7 + 1, 0.0)
+        index._put(ticket_id, sparse.csr_matrix(word.transform([text]), dtype=np.float32), n % 7 + 1, 0.0)
     index.forget([int(i) for i in ids[1::9]])  # deleted
     final = {int(i): (matrix[r], int(owners[r])) for r, i in enumerate(ids) if index.alive[r]}
     final.update({i: (v, o) for i, (v, o, _) in index.delta.items()})
