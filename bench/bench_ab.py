@@ -86,6 +86,7 @@ def main() -> None:
         DATABASE_URL=database_url(args.db),
         MLFLOW_TRACKING_URI=f"sqlite:///{store}/mlflow.db",
         MLFLOW_ARTIFACT_ROOT=f"{store}/art",
+        SIMILARITY_INDEX_DIR=f"{store}/similarity",  # one cache for both checkouts, none from earlier runs
         RATELIMIT_PREDICT="100000/minute",
     )
     subprocess.run(["flask", "train"], cwd=args.after, env=env, check=True, capture_output=True, timeout=1800)

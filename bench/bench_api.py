@@ -140,7 +140,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an existing database as it is")
     args = parser.parse_args()
     store = tempfile.mkdtemp(prefix="bench-api-mlflow-")
-    extra = {"MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db", "MLFLOW_ARTIFACT_ROOT": f"{store}/art"}
+    extra = {
+        "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db",
+        "MLFLOW_ARTIFACT_ROOT": f"{store}/art",
+        "SIMILARITY_INDEX_DIR": f"{store}/similarity",
+    }
     if args.reuse and database_exists(args.db):
         env = command_env(DATABASE_URL=database_url(args.db), **extra)
         vacuum(args.db)  # the rows earlier runs created, analysed as a live database's would be

@@ -62,6 +62,7 @@ def main() -> None:
         DATABASE_URL=database_url(args.db),
         MLFLOW_TRACKING_URI=f"sqlite:///{store}/mlflow.db",
         MLFLOW_ARTIFACT_ROOT=f"{store}/art",
+        SIMILARITY_INDEX_DIR=f"{store}/similarity",  # one cache for both checkouts, none from earlier runs
         RATELIMIT_SIMILAR="1000000/minute",
     )
     checkouts = [("after", ROOT)] + ([("before", args.before.resolve())] if args.before else [])

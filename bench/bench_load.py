@@ -156,6 +156,7 @@ def main() -> None:
         DATABASE_URL=database_url(args.db),
         MLFLOW_TRACKING_URI=f"sqlite:///{store}/mlflow.db",
         MLFLOW_ARTIFACT_ROOT=f"{store}/art",
+        SIMILARITY_INDEX_DIR=f"{store}/similarity",  # one cache for both checkouts, none from earlier runs
         REDIS_URL=redis_url,
         RATELIMIT_PREDICT="1000000/minute",
         RATELIMIT_SIMILAR="1000000/minute",

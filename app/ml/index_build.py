@@ -48,7 +48,13 @@ def _newest(rows: Sequence[sa.Row], current: datetime | None) -> datetime | None
 
 
 def build_full(
-    pipeline: Any, *, root: str | Path, model_name: str, version: str, progress: Callable[[str], None]
+    pipeline: Any,
+    *,
+    root: str | Path,
+    model_name: str,
+    version: str,
+    run_id: str | None,
+    progress: Callable[[str], None],
 ) -> Path:
     """Vectorise every ticket with the version's TF-IDF and write a build."""
     blocks: list[sparse.csr_matrix] = []
@@ -76,6 +82,7 @@ def build_full(
         owners=np.concatenate(owners) if owners else empty,
         stamps=np.concatenate(stamps) if stamps else empty,
         watermark=watermark,
+        run_id=run_id,
     )
 
 
@@ -99,12 +106,20 @@ def changed_since(build: index_files.IndexBuild) -> list[sa.Row]:
 
 
 def fold(
-    pipeline: Any, *, root: str | Path, model_name: str, version: str, progress: Callable[[str], None]
+    pipeline: Any,
+    *,
+    root: str | Path,
+    model_name: str,
+    version: str,
+    run_id: str | None,
+    progress: Callable[[str], None],
 ) -> Path | None:
     """Write a new build: the current one without deleted or superseded rows, plus the changed tickets."""
-    path = index_files.current_path(root, model_name, version)
+    path = index_files.current_path(root, model_name, version, run_id)
     if path is None:
-        return build_full(pipeline, root=root, model_name=model_name, version=version, progress=progress)
+        return build_full(
+            pipeline, root=root, model_name=model_name, version=version, run_id=run_id, progress=progress
+        )
     build = index_files.open_build(path)
     changed = changed_since(build)
     existing = np.fromiter(db.session.scalars(sa.select(Ticket.id)), dtype=np.int64)
@@ -126,4 +141,5 @@ def fold(
         owners=np.concatenate([build.owners[keep], new_owners]),
         stamps=np.concatenate([build.stamps[keep], new_stamps]),
         watermark=_newest(changed, build.watermark),
+        run_id=run_id or build.run_id,
     )

@@ -55,6 +55,7 @@ class IndexBuild:
     watermark: datetime | None  # newest updated_at the build saw
     n_features: int
     pruning: Pruning | None = None
+    run_id: str | None = None  # the MLflow run of the model version it was built for (older builds: None)
 
     @property
     def rows(self) -> int:
@@ -66,15 +67,19 @@ def version_dir(root: str | Path, model_name: str, version: str) -> Path:
     return Path(root) / model_name / f"v{version}"
 
 
-def current_path(root: str | Path, model_name: str, version: str) -> Path | None:
-    """The build CURRENT points at, or None when this machine has none."""
+def current_path(root: str | Path, model_name: str, version: str, run_id: str | None = None) -> Path | None:
+    """The build CURRENT points at, or None when this machine has none (or only one for another run).
+
+    Version numbers restart when a registry is recreated, so a cached build of "version 1" may belong to an
+    earlier model with another vocabulary: a build that names a different run than run_id does not count.
+    """
     pointer = version_dir(root, model_name, version) / CURRENT
     try:
-        name = pointer.read_text().strip()
+        path = pointer.parent / pointer.read_text().strip()
+        built_for = json.loads((path / "meta.json").read_text()).get("run_id")
     except FileNotFoundError:
         return None
-    path = pointer.parent / name
-    return path if (path / "meta.json").exists() else None
+    return None if run_id and built_for and built_for != run_id else path
 
 
 def open_build(path: Path) -> IndexBuild:
@@ -91,6 +96,7 @@ def open_build(path: Path) -> IndexBuild:
         watermark=watermark,
         n_features=meta["n_features"],
         pruning=pruning,
+        run_id=meta.get("run_id"),
         **arrays,
     )
 
@@ -137,6 +143,7 @@ def write_build(
     owners: np.ndarray,
     stamps: np.ndarray,
     watermark: datetime | None,
+    run_id: str | None,
 ) -> Path:
     """Write a build (rows sorted by id), point CURRENT at it, drop older builds; return its path."""
     order = np.argsort(ids, kind="stable")
@@ -147,6 +154,7 @@ def write_build(
         "rows": len(ids),
         "n_features": matrix.shape[1],
         "watermark": as_utc(watermark).isoformat() if watermark else None,
+        "run_id": run_id,
     }
     columns = {
         "ids": np.asarray(ids, dtype=np.int64)[order],
@@ -172,11 +180,11 @@ def publish(folder: Path, target: Path) -> Path:
     return final
 
 
-def adopt(source: Path, root: str | Path, model_name: str, version: str) -> Path:
-    """Copy a downloaded build into the local cache and make it CURRENT (when none is there yet)."""
+def adopt(source: Path, root: str | Path, model_name: str, version: str, run_id: str | None = None) -> Path:
+    """Copy a downloaded build into the local cache and make it CURRENT (when none of run_id is there yet)."""
     target = version_dir(root, model_name, version)
     target.mkdir(parents=True, exist_ok=True)
-    existing = current_path(root, model_name, version)
+    existing = current_path(root, model_name, version, run_id)
     if existing is not None:
         return existing
     tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=target))

@@ -45,14 +45,15 @@ def _holder(app: Flask) -> _Holder:
 def _locate(app: Flask, model: LoadedModel, *, download: bool) -> index_files.IndexBuild | None:
     """This machine's current build of the version, fetched from the registry into the cache if allowed."""
     root, name = app.config["SIMILARITY_INDEX_DIR"], model.name
-    path = index_files.current_path(root, name, model.version)
+    path = index_files.current_path(root, name, model.version, model.run_id)
     if path is None and download and model.run_id:
         from app.ml import registry
 
         try:
             with registry.guard("downloading the similarity index"):
                 path = registry.fetch_similarity_index(
-                    model.run_id, lambda local: index_files.adopt(local, root, name, model.version)
+                    model.run_id,
+                    lambda local: index_files.adopt(local, root, name, model.version, model.run_id),
                 )
         except registry.RegistryUnavailable as exc:
             log.warning("similarity index of version %s not fetched: %s", model.version, exc)
@@ -95,7 +96,9 @@ def follow_builds(app: Flask, model: LoadedModel) -> None:
     index = _holder(app).indexes.get(model.version)
     if index is None:
         return
-    path = index_files.current_path(app.config["SIMILARITY_INDEX_DIR"], model.name, model.version)
+    path = index_files.current_path(
+        app.config["SIMILARITY_INDEX_DIR"], model.name, model.version, model.run_id
+    )
     if path is not None and path != index.build.path:
         fresh = SharedIndex(model, index_files.open_build(path))
         fresh.sync()

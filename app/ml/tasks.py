@@ -46,6 +46,7 @@ def build_index(version: str, *, progress: Progress = _quiet, fold: bool = False
         root=config["SIMILARITY_INDEX_DIR"],
         model_name=config["MODEL_NAME"],
         version=version,
+        run_id=info.run_id,
         progress=progress,
     )
     if path is not None and not fold and info.run_id:
@@ -93,7 +94,7 @@ def index_task(job_id: int) -> None:
         version = job.params["version"]
         info = registry.get_version(version)
         root, name = current_app.config["SIMILARITY_INDEX_DIR"], current_app.config["MODEL_NAME"]
-        if index_files.current_path(root, name, version) or (
+        if index_files.current_path(root, name, version, info.run_id if info else None) or (
             info and info.run_id and registry.has_similarity_index(info.run_id)
         ):
             return {"version": version, "build": None, "tickets": None, "already_built": True}
@@ -141,7 +142,8 @@ def _changes_since_build() -> tuple[str, int] | None:
     if champion is None:
         return None
     config = current_app.config
-    path = index_files.current_path(config["SIMILARITY_INDEX_DIR"], config["MODEL_NAME"], champion.version)
+    root, name = config["SIMILARITY_INDEX_DIR"], config["MODEL_NAME"]
+    path = index_files.current_path(root, name, champion.version, champion.run_id)
     if path is None:
         return None
     watermark = index_files.open_build(path).watermark

@@ -164,3 +164,25 @@ def test_similar_without_a_built_index_is_a_clear_503(app, client, agent, auth, 
     ticket = make_ticket(title="Crash", description="It crashes.")
     response = client.get(f"/api/tickets/{ticket.id}/similar/", headers=auth(agent))
     assert response.status_code == 503 and "similarity index" in response.json["message"]
+
+
+def test_a_cached_build_of_the_same_version_number_from_another_registry_is_not_served(app, indexed):
+    # A recreated registry numbers its versions from 1 again; the cache folder may outlive it.
+    root = app.config["SIMILARITY_INDEX_DIR"]
+    stale = index_files.write_build(
+        root,
+        indexed.name,
+        indexed.version,
+        vectorize(indexed.pipeline, text_frame(["an older model's only ticket"])),
+        ids=np.array([999_999]),
+        owners=np.array([1]),
+        stamps=np.zeros(1),
+        watermark=None,
+        run_id="an-earlier-registrys-run",
+    )
+    assert index_files.current_path(root, indexed.name, indexed.version) == stale  # no run asked: any build
+    assert index_files.current_path(root, indexed.name, indexed.version, indexed.run_id) is None
+    app.extensions.pop("ml_similarity", None)  # a worker starting now
+    index = index_for(app, indexed)  # fetches the version's own build from its run
+    assert index.build.path != stale and index.build.run_id == indexed.run_id and index.build.rows == 60
+    assert index_files.current_path(root, indexed.name, indexed.version, indexed.run_id) == index.build.path
