@@ -13,7 +13,6 @@ import argparse
 import itertools
 import statistics
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import requests
 from bench_api import NEW, TEXT
-from harness import ROOT, command_env, database_exists, database_url, gunicorn, issue_token, vacuum
+from harness import ROOT, gunicorn, issue_token, seeded_env, vacuum
 
 Call = Callable[[], requests.Response]
 
@@ -78,17 +77,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    if not database_exists(args.db):
-        raise SystemExit(f"database {args.db} does not exist: run bench/bench_api.py --db {args.db} first")
+    env = seeded_env(args.db, "bench-ab-", RATELIMIT_PREDICT="100000/minute")
     vacuum(args.db)
-    store = tempfile.mkdtemp(prefix="bench-ab-mlflow-")
-    env = command_env(
-        DATABASE_URL=database_url(args.db),
-        MLFLOW_TRACKING_URI=f"sqlite:///{store}/mlflow.db",
-        MLFLOW_ARTIFACT_ROOT=f"{store}/art",
-        SIMILARITY_INDEX_DIR=f"{store}/similarity",  # one cache for both checkouts, none from earlier runs
-        RATELIMIT_PREDICT="100000/minute",
-    )
     subprocess.run(["flask", "train"], cwd=args.after, env=env, check=True, capture_output=True, timeout=1800)
     serve_env = {**env, "ML_LOAD_ON_START": "true"}
     checkouts = [args.before.resolve(), args.after.resolve()]

@@ -15,14 +15,13 @@ import argparse
 import random
 import statistics
 import subprocess
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import requests
 from bench_api import NEW
-from harness import ROOT, command_env, database_exists, database_url, gunicorn, issue_token, vacuum
+from harness import ROOT, gunicorn, issue_token, seeded_env, vacuum
 
 BUCKET = 1000  # report by thousands of tickets in the delta
 
@@ -55,16 +54,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=20)
     parser.add_argument("--max-seconds", type=float, default=600)
     args = parser.parse_args()
-    if not database_exists(args.db):
-        raise SystemExit(f"database {args.db} does not exist: run bench/bench_api.py --db {args.db} first")
-    store = tempfile.mkdtemp(prefix="bench-delta-mlflow-")
-    env = command_env(
-        DATABASE_URL=database_url(args.db),
-        MLFLOW_TRACKING_URI=f"sqlite:///{store}/mlflow.db",
-        MLFLOW_ARTIFACT_ROOT=f"{store}/art",
-        SIMILARITY_INDEX_DIR=f"{store}/similarity",  # one cache for both checkouts, none from earlier runs
-        RATELIMIT_SIMILAR="1000000/minute",
-    )
+    env = seeded_env(args.db, "bench-delta-", RATELIMIT_SIMILAR="1000000/minute")
     checkouts = [("after", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
     results = {}
     for label, checkout in checkouts:

@@ -16,7 +16,6 @@ import itertools
 import random
 import statistics
 import subprocess
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -26,7 +25,7 @@ from pathlib import Path
 import redis
 import requests
 from bench_api import NEW, TEXT
-from harness import ROOT, command_env, database_exists, database_url, gunicorn, issue_token, vacuum
+from harness import ROOT, gunicorn, issue_token, seeded_env, vacuum
 
 # (weight, name): reads dominate a support team's traffic; every write is a real change.
 MIX = (
@@ -147,20 +146,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=5)
     args = parser.parse_args()
-    if not database_exists(args.db):
-        raise SystemExit(f"database {args.db} does not exist: run bench/bench_api.py --db {args.db} first")
-    vacuum(args.db)
-    store = tempfile.mkdtemp(prefix="bench-load-mlflow-")
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    env = command_env(
-        DATABASE_URL=database_url(args.db),
-        MLFLOW_TRACKING_URI=f"sqlite:///{store}/mlflow.db",
-        MLFLOW_ARTIFACT_ROOT=f"{store}/art",
-        SIMILARITY_INDEX_DIR=f"{store}/similarity",  # one cache for both checkouts, none from earlier runs
-        REDIS_URL=redis_url,
-        RATELIMIT_PREDICT="1000000/minute",
-        RATELIMIT_SIMILAR="1000000/minute",
-    )
+    unlimited = {"RATELIMIT_PREDICT": "1000000/minute", "RATELIMIT_SIMILAR": "1000000/minute"}
+    env = seeded_env(args.db, "bench-load-", REDIS_URL=redis_url, **unlimited)
+    vacuum(args.db)
     subprocess.run(["flask", "train"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=1800)
     env["ML_LOAD_ON_START"] = "true"
     checkouts = (

@@ -7,6 +7,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,6 +66,24 @@ def prepare_database(name: str, *, tickets: int, env_extra: dict[str, str] | Non
     print(f"seeded {tickets:,} tickets in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     vacuum(name)
     return env
+
+
+def seeded_env(db: str, prefix: str, **extra: str) -> dict[str, str]:
+    """The command env for serving an existing seeded database with a throwaway MLflow store and index cache.
+
+    Both checkouts of a before/after run share the one cache folder, and no build of an earlier run's
+    registry is in it.
+    """
+    if not database_exists(db):
+        raise SystemExit(f"database {db} does not exist: run bench/bench_api.py --db {db} first")
+    store = tempfile.mkdtemp(prefix=prefix)
+    return command_env(
+        DATABASE_URL=database_url(db),
+        MLFLOW_TRACKING_URI=f"sqlite:///{store}/mlflow.db",
+        MLFLOW_ARTIFACT_ROOT=f"{store}/art",
+        SIMILARITY_INDEX_DIR=f"{store}/similarity",
+        **extra,
+    )
 
 
 def vacuum(name: str) -> None:
