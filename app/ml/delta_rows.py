@@ -18,14 +18,12 @@ COMPACT_AFTER = 1_000  # dead rows tolerated before a restack is considered
 
 @dataclass
 class _Block:
-    start: int  # sequence number of its first row
     matrix: sparse.csr_matrix
     ids: np.ndarray
     owners: np.ndarray
 
     def merged(self, later: _Block) -> _Block:
         return _Block(
-            self.start,
             sparse.vstack([self.matrix, later.matrix], format="csr"),
             np.concatenate([self.ids, later.ids]),
             np.concatenate([self.owners, later.owners]),
@@ -76,7 +74,6 @@ class DeltaRows:
         live = [self._seq.get(tid) == self._next + n for n, tid in enumerate(tids)]
         self._append(
             _Block(
-                self._next,
                 sparse.vstack(vectors, format="csr"),
                 np.fromiter(tids, dtype=np.int64, count=len(tids)),
                 np.fromiter(owners, dtype=np.int64, count=len(tids)),
@@ -98,7 +95,7 @@ class DeltaRows:
         whole = self._blocks[0]
         for block in self._blocks[1:]:
             whole = whole.merged(block)
-        kept = _Block(0, whole.matrix[self._live], whole.ids[self._live], whole.owners[self._live])
+        kept = _Block(whole.matrix[self._live], whole.ids[self._live], whole.owners[self._live])
         self._blocks, self._live, self._next = [], np.zeros(0, dtype=bool), 0
         self._seq = {int(tid): n for n, tid in enumerate(kept.ids)}
         self._append(kept, np.ones(len(kept.ids), dtype=bool))
