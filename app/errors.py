@@ -114,8 +114,7 @@ def _handle_pool_timeout(error: sa.exc.TimeoutError):
 
 
 def _unavailable(message: str):
-    response = jsonify(error_body(503, message))
-    response.status_code = 503
+    response = _handle_domain_error(ServiceUnavailable(message))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
