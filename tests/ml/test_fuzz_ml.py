@@ -18,7 +18,10 @@ def test_no_ml_request_gets_a_5xx(app, serving, make_user, make_ticket):
     ticket = make_ticket(created_by=admin, title="Charged twice", description="Two payments on my card.")
     _, secret = auth_service.issue_token(user=admin, name="fuzz")
     operations, failures = server_errors(
-        app, lambda case: {"Authorization": f"Bearer {secret}"}, include=ML_PATHS, exclude=SLOW_JOBS,
+        app,
+        lambda case: {"Authorization": f"Bearer {secret}"},
+        include=ML_PATHS,
+        exclude=SLOW_JOBS,
         known={"ticket_id": ticket.id},
     )
     assert len(operations) >= 8
