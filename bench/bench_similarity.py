@@ -102,15 +102,12 @@ def report(
     owners = np.array([rng.randint(1, OWNERS) for _ in range(args.n)])
     started = time.perf_counter()
     path = index_files.write_build(
-        root,
-        "bench",
-        "1",
+        index_files.BuildSlot(root, "bench", "1"),
         matrix,
         ids=ids,
         owners=owners,
         stamps=np.zeros(args.n),
         watermark=None,
-        run_id=None,
     )
     written = time.perf_counter() - started
     del matrix

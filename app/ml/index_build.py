@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,15 +48,7 @@ def _newest(rows: Sequence[sa.Row], current: datetime | None) -> datetime | None
     return current
 
 
-def build_full(
-    pipeline: Any,
-    *,
-    root: str | Path,
-    model_name: str,
-    version: str,
-    run_id: str | None,
-    progress: Callable[[str], None],
-) -> Path:
+def build_full(pipeline: Any, slot: index_files.BuildSlot, progress: Callable[[str], None]) -> Path:
     """Vectorise every ticket with the version's TF-IDF and write a build."""
     blocks: list[sparse.csr_matrix] = []
     ids: list[np.ndarray] = []
@@ -74,15 +67,12 @@ def build_full(
     matrix = sparse.vstack(blocks, format="csr")
     empty = np.empty(0)
     return index_files.write_build(
-        root,
-        model_name,
-        version,
+        slot,
         matrix,
         ids=np.concatenate(ids) if ids else empty,
         owners=np.concatenate(owners) if owners else empty,
         stamps=np.concatenate(stamps) if stamps else empty,
         watermark=watermark,
-        run_id=run_id,
     )
 
 
@@ -105,21 +95,11 @@ def changed_since(build: index_files.IndexBuild) -> list[sa.Row]:
     return [row for row, pos in zip(rows, held_positions(build, rows).tolist(), strict=True) if pos < 0]
 
 
-def fold(
-    pipeline: Any,
-    *,
-    root: str | Path,
-    model_name: str,
-    version: str,
-    run_id: str | None,
-    progress: Callable[[str], None],
-) -> Path | None:
+def fold(pipeline: Any, slot: index_files.BuildSlot, progress: Callable[[str], None]) -> Path | None:
     """Write a new build: the current one without deleted or superseded rows, plus the changed tickets."""
-    path = index_files.current_path(root, model_name, version, run_id)
+    path = index_files.current_path(slot)
     if path is None:
-        return build_full(
-            pipeline, root=root, model_name=model_name, version=version, run_id=run_id, progress=progress
-        )
+        return build_full(pipeline, slot, progress)
     build = index_files.open_build(path)
     changed = changed_since(build)
     existing = np.fromiter(db.session.scalars(sa.select(Ticket.id)), dtype=np.int64)
@@ -133,13 +113,10 @@ def fold(
     if changed:
         parts.append(vectorize_rows(pipeline, changed))
     return index_files.write_build(
-        root,
-        model_name,
-        version,
+        slot if slot.run_id else replace(slot, run_id=build.run_id),
         sparse.vstack(parts, format="csr"),
         ids=np.concatenate([build.ids[keep], new_ids]),
         owners=np.concatenate([build.owners[keep], new_owners]),
         stamps=np.concatenate([build.stamps[keep], new_stamps]),
         watermark=_newest(changed, build.watermark),
-        run_id=run_id or build.run_id,
     )

@@ -62,24 +62,33 @@ class IndexBuild:
         return len(self.ids)
 
 
-def version_dir(root: str | Path, model_name: str, version: str) -> Path:
-    """Where the builds of one model version live in the local cache."""
-    return Path(root) / model_name / f"v{version}"
+@dataclass(frozen=True)
+class BuildSlot:
+    """Where a model version's builds live in the local cache, and the MLflow run they must be built for."""
+
+    root: str | Path
+    model_name: str
+    version: str
+    run_id: str | None = None  # None: any build of the version will do
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.root) / self.model_name / f"v{self.version}"
 
 
-def current_path(root: str | Path, model_name: str, version: str, run_id: str | None = None) -> Path | None:
+def current_path(slot: BuildSlot) -> Path | None:
     """The build CURRENT points at, or None when this machine has none (or only one for another run).
 
     Version numbers restart when a registry is recreated, so a cached build of "version 1" may belong to an
-    earlier model with another vocabulary: a build that names a different run than run_id does not count.
+    earlier model with another vocabulary: when the slot names a run, only a build that names it counts.
     """
-    pointer = version_dir(root, model_name, version) / CURRENT
+    pointer = slot.folder / CURRENT
     try:
         path = pointer.parent / pointer.read_text().strip()
         built_for = json.loads((path / "meta.json").read_text()).get("run_id")
     except FileNotFoundError:
         return None
-    return None if run_id and built_for and built_for != run_id else path
+    return None if slot.run_id and built_for != slot.run_id else path
 
 
 def open_build(path: Path) -> IndexBuild:
@@ -134,27 +143,24 @@ def _save(
 
 
 def write_build(
-    root: str | Path,
-    model_name: str,
-    version: str,
+    slot: BuildSlot,
     matrix: sparse.csr_matrix,
     *,
     ids: np.ndarray,
     owners: np.ndarray,
     stamps: np.ndarray,
     watermark: datetime | None,
-    run_id: str | None,
 ) -> Path:
     """Write a build (rows sorted by id), point CURRENT at it, drop older builds; return its path."""
     order = np.argsort(ids, kind="stable")
-    target = version_dir(root, model_name, version)
+    target = slot.folder
     target.mkdir(parents=True, exist_ok=True)
     meta = {
-        "version": version,
+        "version": slot.version,
         "rows": len(ids),
         "n_features": matrix.shape[1],
         "watermark": as_utc(watermark).isoformat() if watermark else None,
-        "run_id": run_id,
+        "run_id": slot.run_id,
     }
     columns = {
         "ids": np.asarray(ids, dtype=np.int64)[order],
@@ -180,14 +186,16 @@ def publish(folder: Path, target: Path) -> Path:
     return final
 
 
-def adopt(source: Path, root: str | Path, model_name: str, version: str, run_id: str | None = None) -> Path:
-    """Copy a downloaded build into the local cache and make it CURRENT (when none of run_id is there yet)."""
-    target = version_dir(root, model_name, version)
-    target.mkdir(parents=True, exist_ok=True)
-    existing = current_path(root, model_name, version, run_id)
+def adopt(source: Path, slot: BuildSlot) -> Path:
+    """Copy a build downloaded from the slot's run into the cache and make it CURRENT (unless one is)."""
+    existing = current_path(slot)
     if existing is not None:
         return existing
-    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=target))
+    slot.folder.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=slot.folder))
     for item in source.iterdir():
         shutil.copy2(item, tmp / item.name)
-    return publish(tmp, target)
+    meta = json.loads((tmp / "meta.json").read_text())
+    if slot.run_id and not meta.get("run_id"):  # logged before builds named their run: it is this run's
+        (tmp / "meta.json").write_text(json.dumps({**meta, "run_id": slot.run_id}))
+    return publish(tmp, slot.folder)

@@ -42,18 +42,22 @@ def _holder(app: Flask) -> _Holder:
     return app.extensions.setdefault("ml_similarity", _Holder())
 
 
+def build_slot(app: Flask, model: LoadedModel) -> index_files.BuildSlot:
+    """Where this machine caches the served version's similarity index builds."""
+    return index_files.BuildSlot(app.config["SIMILARITY_INDEX_DIR"], model.name, model.version, model.run_id)
+
+
 def _locate(app: Flask, model: LoadedModel, *, download: bool) -> index_files.IndexBuild | None:
     """This machine's current build of the version, fetched from the registry into the cache if allowed."""
-    root, name = app.config["SIMILARITY_INDEX_DIR"], model.name
-    path = index_files.current_path(root, name, model.version, model.run_id)
+    slot = build_slot(app, model)
+    path = index_files.current_path(slot)
     if path is None and download and model.run_id:
         from app.ml import registry
 
         try:
             with registry.guard("downloading the similarity index"):
                 path = registry.fetch_similarity_index(
-                    model.run_id,
-                    lambda local: index_files.adopt(local, root, name, model.version, model.run_id),
+                    model.run_id, lambda local: index_files.adopt(local, slot)
                 )
         except registry.RegistryUnavailable as exc:
             log.warning("similarity index of version %s not fetched: %s", model.version, exc)
@@ -96,9 +100,7 @@ def follow_builds(app: Flask, model: LoadedModel) -> None:
     index = _holder(app).indexes.get(model.version)
     if index is None:
         return
-    path = index_files.current_path(
-        app.config["SIMILARITY_INDEX_DIR"], model.name, model.version, model.run_id
-    )
+    path = index_files.current_path(build_slot(app, model))
     if path is not None and path != index.build.path:
         fresh = SharedIndex(model, index_files.open_build(path))
         fresh.sync()

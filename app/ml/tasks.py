@@ -30,6 +30,11 @@ def _quiet(message: str) -> None:
     """Default progress sink: say nothing."""
 
 
+def _slot(version: str, run_id: str | None) -> index_files.BuildSlot:
+    config = current_app.config
+    return index_files.BuildSlot(config["SIMILARITY_INDEX_DIR"], config["MODEL_NAME"], version, run_id)
+
+
 def build_index(version: str, *, progress: Progress = _quiet, fold: bool = False) -> dict[str, Any]:
     """Build (or fold) a version's similarity index in the local cache; a full build goes to the registry."""
     from app.ml import registry
@@ -41,14 +46,7 @@ def build_index(version: str, *, progress: Progress = _quiet, fold: bool = False
     progress(f"Similarity index: loading version {version}...")
     pipeline = registry.load_version(version)
     build = index_build.fold if fold else index_build.build_full
-    path = build(
-        pipeline,
-        root=config["SIMILARITY_INDEX_DIR"],
-        model_name=config["MODEL_NAME"],
-        version=version,
-        run_id=info.run_id,
-        progress=progress,
-    )
+    path = build(pipeline, _slot(version, info.run_id), progress)
     if path is not None and not fold and info.run_id:
         progress("Similarity index: attaching it to the model version's run...")
         registry.log_similarity_index(info.run_id, path)
@@ -93,8 +91,7 @@ def index_task(job_id: int) -> None:
 
         version = job.params["version"]
         info = registry.get_version(version)
-        root, name = current_app.config["SIMILARITY_INDEX_DIR"], current_app.config["MODEL_NAME"]
-        if index_files.current_path(root, name, version, info.run_id if info else None) or (
+        if index_files.current_path(_slot(version, info.run_id if info else None)) or (
             info and info.run_id and registry.has_similarity_index(info.run_id)
         ):
             return {"version": version, "build": None, "tickets": None, "already_built": True}
@@ -141,9 +138,7 @@ def _changes_since_build() -> tuple[str, int] | None:
     champion = registry.version_by_alias(registry.CHAMPION)
     if champion is None:
         return None
-    config = current_app.config
-    root, name = config["SIMILARITY_INDEX_DIR"], config["MODEL_NAME"]
-    path = index_files.current_path(root, name, champion.version, champion.run_id)
+    path = index_files.current_path(_slot(champion.version, champion.run_id))
     if path is None:
         return None
     watermark = index_files.open_build(path).watermark

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -14,7 +15,7 @@ from app.ml import index_files, shared_index
 from app.ml.index_build import stamp
 from app.ml.pipeline import text_frame, ticket_text, vectorize
 from app.ml.serving import model_cache
-from app.ml.similarity import index_for, similar_tickets
+from app.ml.similarity import build_slot, index_for, similar_tickets
 from app.ml.tasks import build_index, fold_similarity_index
 from app.tickets.models import Ticket
 from app.timeutil import utcnow
@@ -148,7 +149,7 @@ def test_a_fold_writes_a_new_build_that_workers_switch_to(app, indexed, make_tic
     app.config["SIMILARITY_FOLD_ROWS"] = 1
     app.config["MODEL_NAME"] = indexed.name
     assert fold_similarity_index.call_local() is not None
-    new = index_files.current_path(app.config["SIMILARITY_INDEX_DIR"], indexed.name, indexed.version)
+    new = index_files.current_path(build_slot(app, indexed))
     assert new != old and index_files.open_build(new).rows == 58
     model_cache(app).refresh(wait=True)  # each check follows the newest build of the served version
     index = index_for(app, model_cache(app).current())
@@ -168,21 +169,52 @@ def test_similar_without_a_built_index_is_a_clear_503(app, client, agent, auth, 
 
 def test_a_cached_build_of_the_same_version_number_from_another_registry_is_not_served(app, indexed):
     # A recreated registry numbers its versions from 1 again; the cache folder may outlive it.
-    root = app.config["SIMILARITY_INDEX_DIR"]
+    slot = build_slot(app, indexed)
+    any_build = replace(slot, run_id=None)
     stale = index_files.write_build(
-        root,
-        indexed.name,
-        indexed.version,
+        replace(slot, run_id="an-earlier-registrys-run"),
         vectorize(indexed.pipeline, text_frame(["an older model's only ticket"])),
         ids=np.array([999_999]),
         owners=np.array([1]),
         stamps=np.zeros(1),
         watermark=None,
-        run_id="an-earlier-registrys-run",
     )
-    assert index_files.current_path(root, indexed.name, indexed.version) == stale  # no run asked: any build
-    assert index_files.current_path(root, indexed.name, indexed.version, indexed.run_id) is None
+    assert index_files.current_path(any_build) == stale  # no run asked: any build
+    assert index_files.current_path(slot) is None
     app.extensions.pop("ml_similarity", None)  # a worker starting now
     index = index_for(app, indexed)  # fetches the version's own build from its run
     assert index.build.path != stale and index.build.run_id == indexed.run_id and index.build.rows == 60
-    assert index_files.current_path(root, indexed.name, indexed.version, indexed.run_id) == index.build.path
+    assert index_files.current_path(slot) == index.build.path
+
+
+def test_a_cached_build_that_names_no_run_is_fetched_again_and_named(app, indexed):
+    # Builds written before they recorded their run could be another registry's: not trusted.
+    slot = build_slot(app, indexed)
+    unnamed = index_files.write_build(
+        replace(slot, run_id=None),
+        vectorize(indexed.pipeline, text_frame(["a build of unknown origin"])),
+        ids=np.array([999_999]),
+        owners=np.array([1]),
+        stamps=np.zeros(1),
+        watermark=None,
+    )
+    assert index_files.current_path(slot) is None
+    app.extensions.pop("ml_similarity", None)
+    index = index_for(app, indexed)
+    assert index.build.path != unnamed and index.build.rows == 60 and index.build.run_id == indexed.run_id
+
+
+def test_a_downloaded_build_that_names_no_run_is_named_after_the_run_it_came_from(tmp_path, indexed):
+    source = tmp_path / "download"
+    logged = index_files.write_build(
+        index_files.BuildSlot(source, "m", "1"),
+        vectorize(indexed.pipeline, text_frame(["a ticket"])),
+        ids=np.array([1]),
+        owners=np.array([1]),
+        stamps=np.zeros(1),
+        watermark=None,
+    )
+    slot = index_files.BuildSlot(tmp_path / "cache", "m", "1", "run-a")
+    adopted = index_files.adopt(logged, slot)
+    assert index_files.current_path(slot) == adopted
+    assert index_files.open_build(adopted).run_id == "run-a"

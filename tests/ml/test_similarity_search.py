@@ -39,15 +39,12 @@ def _random_matrix(rng, rows, cols, density):
 
 def _open(tmp_path, matrix, ids, owners):
     path = index_files.write_build(
-        tmp_path,
-        "m",
-        "1",
+        index_files.BuildSlot(tmp_path, "m", "1"),
         matrix,
         ids=ids,
         owners=owners,
         stamps=np.zeros(len(ids)),
         watermark=None,
-        run_id=None,
     )
     return index_files.open_build(path)
 
