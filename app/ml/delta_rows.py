@@ -55,6 +55,20 @@ class DeltaRows:
         if seq is not None and seq < self._next:  # a pending row's liveness is settled when it is stacked
             self._live[seq] = False
 
+    def vector(self, ticket_id: int) -> sparse.csr_matrix | None:
+        """The ticket's live row, if it has one."""
+        seq = self._seq.get(ticket_id)
+        if seq is None:
+            return None
+        if seq >= self._next:
+            return self._pending[seq - self._next][1]
+        start = 0
+        for block in self._blocks:  # a row's sequence number is its position across the blocks
+            if seq < start + len(block.ids):
+                return block.matrix[seq - start]
+            start += len(block.ids)
+        raise AssertionError(f"row {seq} of ticket {ticket_id} is in no block")
+
     def scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ticket ids, owners, dot products with the dense query column) of the live rows."""
         self._flush()

@@ -44,8 +44,8 @@ class SharedIndex:
         self.vectorize_query = query_vectorizer(model.pipeline)
         self.alive = np.ones(build.rows, dtype=bool)  # False: superseded by the delta, or deleted
         self.scratch = np.zeros(build.rows)  # the search's per-row sums, used under the lock
-        self.delta: dict[int, tuple[sparse.csr_matrix, int, float]] = {}
-        self._delta_rows = DeltaRows()  # the delta's vectors, stacked for search
+        self.delta: dict[int, float] = {}  # ticket id -> updated_at stamp of the version the delta holds
+        self._delta_rows = DeltaRows()  # the delta's vectors and owners, stacked for search
         self.watermark = build.watermark
         self.lock = threading.Lock()  # the delta and masks, against concurrent searches
         self.sync_lock = threading.Lock()
@@ -92,14 +92,13 @@ class SharedIndex:
         held[held] = self.alive[pos[held]]
         if self.delta:
             for n in np.flatnonzero(~held).tolist():
-                entry = self.delta.get(seen[n].id)
-                held[n] = entry is not None and entry[2] == stamp(seen[n].updated_at)
+                held[n] = self.delta.get(seen[n].id) == stamp(seen[n].updated_at)
         return [row.id for row, known in zip(seen, held.tolist(), strict=True) if not known]
 
     def _put(self, ticket_id: int, vector: sparse.csr_matrix, owner_id: int, updated: float) -> None:
         """Hold this version of the ticket in the delta, in place of any it held (caller holds the lock)."""
         self._forget(ticket_id)
-        self.delta[ticket_id] = (vector, owner_id, updated)
+        self.delta[ticket_id] = updated
         self._delta_rows.add(ticket_id, vector, owner_id)
 
     def _forget(self, ticket_id: int) -> None:
@@ -117,9 +116,9 @@ class SharedIndex:
 
     def indexed_vector(self, ticket_id: int, updated: float) -> sparse.csr_matrix | None:
         """The ticket's vector as this index holds it, if it holds the version stamped `updated`."""
-        entry = self.delta.get(ticket_id)
-        if entry is not None:
-            return entry[0] if entry[2] == updated else None
+        held = self.delta.get(ticket_id)
+        if held is not None:
+            return self._delta_rows.vector(ticket_id) if held == updated else None
         pos, pruning = self._base_position(ticket_id), self.build.pruning
         if pos < 0 or pruning is None or not self.alive[pos] or self.build.stamps[pos] != updated:
             return None

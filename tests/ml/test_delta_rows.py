@@ -30,7 +30,7 @@ def _found(delta: DeltaRows, query: np.ndarray) -> dict[int, tuple[int, float]]:
     return {int(t): (int(o), float(s)) for t, o, s in zip(ids, owners, scores, strict=True)}
 
 
-def test_scores_match_a_fresh_stack_through_adds_edits_and_removals(monkeypatch):
+def test_scores_and_rows_match_a_fresh_stack_through_adds_edits_and_removals(monkeypatch):
     monkeypatch.setattr(delta_rows, "COMPACT_AFTER", 20)  # restack often enough to be exercised
     rng = random.Random(7)
     delta, truth = DeltaRows(), {}
@@ -50,6 +50,10 @@ def test_scores_match_a_fresh_stack_through_adds_edits_and_removals(monkeypatch)
             for tid, (owner, score) in expected.items():
                 assert found[tid][0] == owner and abs(found[tid][1] - score) < 1e-5
             assert len(delta) == len(truth)
+        probe = rng.randrange(120)  # rows are read back whether still pending or stacked
+        held = delta.vector(probe)
+        assert (held is None) == (probe not in truth)
+        assert held is None or (held != truth[probe][0]).nnz == 0
 
 
 def test_blocks_stay_few_and_dead_rows_are_dropped_by_a_restack():

@@ -136,12 +136,15 @@ def test_realistic_corpus_with_delta_and_deletions_agrees_with_brute_force(tmp_p
     index = SharedIndex(
         SimpleNamespace(pipeline=pipeline, version="1"), _open(tmp_path, matrix[:base], ids, owners)
     )
+    put = {}
     for n, text in enumerate(texts[base:]):  # edits of old tickets and new tickets live in the delta
         ticket_id = int(ids[n * 5]) if n < 20 else base + n + 1
-        index._put(ticket_id, sparse.csr_matrix(word.transform([text]), dtype=np.float32), n % 7 + 1, 0.0)
+        put[ticket_id] = (sparse.csr_matrix(word.transform([text]), dtype=np.float32), n % 7 + 1)
+        index._put(ticket_id, *put[ticket_id], 0.0)
     index.forget([int(i) for i in ids[1::9]])  # deleted
     final = {int(i): (matrix[r], int(owners[r])) for r, i in enumerate(ids) if index.alive[r]}
-    final.update({i: (v, o) for i, (v, o, _) in index.delta.items()})
+    final.update({i: put[i] for i in index.delta})
+    assert all((index.indexed_vector(i, 0.0) != put[i][0]).nnz == 0 for i in index.delta)
     order = sorted(final)
     everything = sparse.vstack([final[i][0] for i in order], format="csr")
     all_ids, all_owners = np.array(order), np.array([final[i][1] for i in order])
