@@ -49,10 +49,12 @@ def register_security(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind db, migrations and the OpenAPI layer to the app."""
+    from app.auth import token_cache
     from app.database import register_connection_checks
     from app.extensions import api, db, migrate
 
     db.init_app(app)
+    token_cache.init_app(app)
     with app.app_context():
         register_connection_checks(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

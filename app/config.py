@@ -105,6 +105,7 @@ class Config:
         self.ML_RETRIAGE_BATCH = s.integer("ML_RETRIAGE_BATCH", 200)
         self.ML_RETRIAGE_MAX = s.integer("ML_RETRIAGE_MAX", 5000)
         self.TOKEN_TTL_DAYS = s.integer("TOKEN_TTL_DAYS", 90)
+        self.AUTH_CACHE_SECONDS = s.number("AUTH_CACHE_SECONDS", 5.0)
         self.ARGON2_TIME_COST = s.integer("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = s.integer("ARGON2_MEMORY_COST", 65536)
         self.SEARCH_LANGUAGE = s.text("SEARCH_LANGUAGE", "english")

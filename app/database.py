@@ -34,7 +34,8 @@ def read_only(view: View) -> View:
     return view
 
 
-def _request_reads_only() -> bool:
+def request_reads_only() -> bool:
+    """Whether this request's view is marked read_only (a GET or HEAD to it)."""
     if not has_request_context() or request.method not in SAFE_METHODS or request.endpoint is None:
         return False
     view_class = getattr(current_app.view_functions.get(request.endpoint), "view_class", None)
@@ -55,7 +56,7 @@ class RequestSession(Session):
     def get_bind(self, *args: Any, **kwargs: Any) -> Any:
         """The engine for a statement, in autocommit mode for a read_only request."""
         bind = super().get_bind(*args, **kwargs)
-        if isinstance(bind, sa.Engine) and _request_reads_only():
+        if isinstance(bind, sa.Engine) and request_reads_only():
             return _autocommit(bind)
         return bind
 
@@ -63,7 +64,7 @@ class RequestSession(Session):
 @sa.event.listens_for(RequestSession, "before_flush")
 def _one_row_without_transaction(session: Session, *_: Any) -> None:
     changed = len(session.new) + len(session.dirty) + len(session.deleted)
-    if changed > 1 and _request_reads_only():
+    if changed > 1 and request_reads_only():
         raise RuntimeError(f"A read_only view flushed {changed} rows: without a transaction, not atomically.")
 
 

@@ -70,6 +70,7 @@ def _clean_db(app):
     """Each test starts with empty tables, fresh rate limits and no loaded model, in an app context."""
     with app.app_context():
         app.extensions["throttling"].reset()
+        app.extensions["token_cache"].clear()
         _forget_model(app)
         wipe()
         yield

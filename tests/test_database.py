@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -14,32 +13,7 @@ from app.auth.models import ApiToken, User
 from app.config import TestConfig
 from app.extensions import db
 from tests.helpers import free_port
-
-
-@contextmanager
-def executed():
-    """(statement, ran in autocommit) of every statement the app's engine runs inside the block."""
-    seen: list[tuple[str, bool]] = []
-
-    def record(conn, cursor, statement, *_):
-        seen.append((statement, conn.connection.dbapi_connection.autocommit))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
-@contextmanager
-def other_connection():
-    """A connection of its own (another engine, another pool), as a second client would have."""
-    engine = sa.create_engine(db.engine.url)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
+from tests.helpers.database import executed, other_connection
 
 
 def test_reading_a_ticket_runs_without_a_transaction_and_still_records_the_token_use(

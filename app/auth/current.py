@@ -11,6 +11,8 @@ from flask import g, request
 from app.auth.models import User
 from app.auth.service import authenticate_token
 from app.auth.throttle import checked_password
+from app.auth.token_cache import token_cache
+from app.database import request_reads_only
 from app.error_docs import mark_auth
 from app.errors import Forbidden, Unauthorized
 from app.throttling import enforce_user_limit
@@ -21,7 +23,7 @@ def _user_from_request() -> User:
     if auth is None:
         raise Unauthorized("Authentication required: send HTTP Basic credentials or a Bearer token.")
     if auth.type == "bearer" and auth.token:
-        user = authenticate_token(auth.token)
+        user = authenticate_token(auth.token, cache=token_cache() if request_reads_only() else None)
     elif auth.type == "basic" and auth.username is not None:
         user = checked_password(username=auth.username, password=auth.password or "", via="basic")
     else:

@@ -12,6 +12,7 @@ from flask import current_app
 
 from app.auth.models import ROLES, ApiToken, User
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.auth.token_cache import TokenCache
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.timeutil import as_utc, utcnow
@@ -80,13 +81,13 @@ def revoke_credentials(*, user: User) -> None:
     user.session_generation = (user.session_generation or 0) + 1
 
 
-def authenticate_token(token: str) -> User | None:
-    """The active owner of a valid, unexpired, unrevoked token, or None."""
-    row = db.session.execute(
-        sa.select(ApiToken, User)
-        .join(User, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token))
-    ).first()
+def authenticate_token(token: str, *, cache: TokenCache | None = None) -> User | None:
+    """The active owner of a valid, unexpired, unrevoked token, or None; from the cache when one is given."""
+    token_hash = hash_token(token)
+    if cache is not None and (cached := cache.user(token_hash)) is not None:
+        return cached
+    query = sa.select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+    row = db.session.execute(query.where(ApiToken.token_hash == token_hash)).first()
     if row is None:
         return None
     api_token, user = row
@@ -95,6 +96,8 @@ def authenticate_token(token: str) -> User | None:
         return None
     if api_token.expires_at is not None and as_utc(api_token.expires_at) <= now:
         return None
+    if cache is not None:
+        cache.remember(token_hash, user, api_token.expires_at)
     last = as_utc(api_token.last_used_at)
     if last is None or now - last > LAST_USED_RESOLUTION:
         api_token.last_used_at = now
