@@ -1,9 +1,10 @@
-"""A bounded schema-driven fuzz run over the app's OpenAPI document: the requests that got a 5xx."""
+"""A bounded schema-driven fuzz run over the app's OpenAPI document: 5xx answers, lost credentials, odd errors."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import schemathesis
@@ -15,6 +16,19 @@ from schemathesis.generation.modes import GenerationMode
 FUZZ = settings(
     max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
 )
+
+
+def _one_shape(response: Any) -> bool:
+    """A success, or an error in the API's one JSON shape: {code, status, message, errors}."""
+    if response.status_code < 400:
+        return True
+    if not response.headers.get("content-type", [""])[0].startswith(
+        "application/json"
+    ):  # lowercase keys, lists
+        return False
+    body = response.json()
+    status = HTTPStatus(response.status_code)
+    return isinstance(body, dict) and body.get("code") == status.value and body.get("status") == status.phrase
 
 
 def _cases(operation, known: dict[str, int]) -> st.SearchStrategy:
@@ -38,7 +52,8 @@ def server_errors(
     """Fuzz every operation whose path matches include and not exclude; returns (operations, failures).
 
     headers(case) gives each request its credentials, fresh, since a fuzzed request may revoke the last
-    ones. A failure is a 5xx, or a 401 to a valid request (a run that lost its credentials tests only 401s).
+    ones. A failure is a 5xx, a 401 to a valid request (a run that lost its credentials tests only 401s), or
+    an error answered in another shape than the API's one JSON error.
     DELETEs run last, so the rows given in known are there for the other operations.
     """
     schema = schemathesis.openapi.from_wsgi("/api/schema/", app)
@@ -57,7 +72,7 @@ def server_errors(
             response = case.call(headers=headers(case))
             # A negative case may drop a required Authorization header: its 401 is the right answer.
             lost = response.status_code == 401 and case.meta.generation.mode.is_positive
-            if response.status_code >= 500 or lost:
+            if response.status_code >= 500 or lost or not _one_shape(response):
                 where = f"{case.method} {case.formatted_path}"
                 failures.append(f"{where}: {response.status_code} {response.text[:300]}")
 

@@ -1,4 +1,4 @@
-"""A bounded schema-driven fuzz run over the OpenAPI document: whatever a client sends, never a 5xx."""
+"""A bounded schema-driven fuzz run over the OpenAPI document: never a 5xx, errors always in the one shape."""
 
 from __future__ import annotations
 
