@@ -1,4 +1,4 @@
-"""A bounded schema-driven fuzz run over the app's OpenAPI document: 5xx answers, lost credentials, odd errors."""
+"""A bounded schema-driven fuzz run over the OpenAPI document: 5xx, lost credentials, stray error shapes."""
 
 from __future__ import annotations
 
