@@ -86,6 +86,7 @@ def authenticate_token(token: str, *, cache: TokenCache | None = None) -> User |
     token_hash = hash_token(token)
     if cache is not None and (cached := cache.user(token_hash)) is not None:
         return cached
+    generation = cache.generation if cache is not None else 0
     query = sa.select(ApiToken, User).join(User, ApiToken.user_id == User.id)
     row = db.session.execute(query.where(ApiToken.token_hash == token_hash)).first()
     if row is None:
@@ -97,7 +98,7 @@ def authenticate_token(token: str, *, cache: TokenCache | None = None) -> User |
     if api_token.expires_at is not None and as_utc(api_token.expires_at) <= now:
         return None
     if cache is not None:
-        cache.remember(token_hash, user, api_token.expires_at)
+        cache.remember(token_hash, user, api_token.expires_at, generation=generation)
     last = as_utc(api_token.last_used_at)
     if last is None or now - last > LAST_USED_RESOLUTION:
         api_token.last_used_at = now

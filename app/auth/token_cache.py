@@ -42,6 +42,7 @@ class TokenCache:
             TTLCache(maxsize=MAX_ENTRIES, ttl=seconds) if seconds > 0 else None
         )
         self._lock = threading.Lock()
+        self.generation = 0  # bumped by every clear: a check that began before one is not kept
         _caches.add(self)
 
     def user(self, token_hash: str) -> User | None:
@@ -54,19 +55,21 @@ class TokenCache:
             return None
         return db.session.merge(entry.user, load=False)  # no SELECT: the copy's state is taken as is
 
-    def remember(self, token_hash: str, user: User, expires_at: datetime | None) -> None:
-        """Keep a copy of the owner of a token just found valid."""
+    def remember(self, token_hash: str, user: User, expires_at: datetime | None, *, generation: int) -> None:
+        """Keep a copy of the owner of a token found valid by a check that began at `generation`."""
         if self._entries is None:
             return
         columns = {attr.key: getattr(user, attr.key) for attr in sa.inspect(User).column_attrs}
         copy = User(**columns)
         make_transient_to_detached(copy)
         with self._lock:
-            self._entries[token_hash] = _Entry(copy, as_utc(expires_at))
+            if generation == self.generation:  # else a change committed since may have revoked it
+                self._entries[token_hash] = _Entry(copy, as_utc(expires_at))
 
     def clear(self) -> None:
-        if self._entries is not None:
-            with self._lock:
+        with self._lock:
+            self.generation += 1
+            if self._entries is not None:
                 self._entries.clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -72,6 +73,30 @@ def test_revoking_all_of_a_users_credentials_here_is_seen_at_once(client, agent,
     assert client.get("/api/tickets/", headers=headers).status_code == 200
     auth_service.revoke_credentials(user=agent)  # one bulk UPDATE of the tokens
     db.session.commit()
+    assert client.get("/api/tickets/", headers=headers).status_code == 401
+
+
+def test_a_revocation_committed_while_a_read_checks_the_token_is_not_undone_by_it(
+    app, client, agent, bearer, monkeypatch
+):
+    token_id, headers = bearer
+    remember = TokenCache.remember
+
+    def revoke_meanwhile(self, *args, **kwargs):
+        # Another request thread revokes the token after this read found it valid, before it is cached.
+        def revoke() -> None:
+            with app.app_context():
+                db.session.get(ApiToken, token_id).revoked_at = utcnow()
+                db.session.commit()
+
+        thread = threading.Thread(target=revoke)
+        thread.start()
+        thread.join(timeout=10)
+        remember(self, *args, **kwargs)
+
+    monkeypatch.setattr(TokenCache, "remember", revoke_meanwhile)
+    assert client.get("/api/tickets/", headers=headers).status_code == 200  # it was valid when checked
+    monkeypatch.setattr(TokenCache, "remember", remember)
     assert client.get("/api/tickets/", headers=headers).status_code == 401
 
 
