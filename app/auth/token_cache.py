@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.auth.models import ApiToken, User
+from app.database import RequestSession
 from app.extensions import db
 from app.timeutil import as_utc, utcnow
 
@@ -85,28 +86,28 @@ def _only_touched(obj: Any) -> bool:
     return isinstance(obj, ApiToken) and changed <= {"last_used_at"}
 
 
-@sa.event.listens_for(Session, "after_flush")
+@sa.event.listens_for(RequestSession, "after_flush")
 def _note_auth_changes(session: Session, _: Any) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, User | ApiToken) and not _only_touched(obj):
             session.info[_CHANGED] = True
 
 
-@sa.event.listens_for(Session, "do_orm_execute")
+@sa.event.listens_for(RequestSession, "do_orm_execute")
 def _note_bulk_auth_changes(state: Any) -> None:
     mapper = state.bind_mapper
     if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in (User, ApiToken):
         state.session.info[_CHANGED] = True
 
 
-@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(RequestSession, "after_commit")
 def _forget_on_commit(session: Session) -> None:
     if session.info.pop(_CHANGED, False):
         for cache in list(_caches):
             cache.clear()
 
 
-@sa.event.listens_for(Session, "after_rollback")
+@sa.event.listens_for(RequestSession, "after_rollback")
 def _nothing_changed(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
