@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy.session import Session
 
 # HikariCP's aliveBypassWindowMs: a connection used this recently is alive, so checking it again costs a
@@ -41,6 +41,23 @@ def request_reads_only() -> bool:
     view_class = getattr(current_app.view_functions.get(request.endpoint), "view_class", None)
     method = getattr(view_class, "get", None)
     return bool(getattr(method, "read_only", False))
+
+
+def run_read_again(error: sa.exc.DBAPIError) -> Any | None:
+    """A read_only request's answer from a second run when its connection was found dead, else None.
+
+    A connection used less than PING_AFTER_IDLE_SECONDS ago is not pinged, so a server restart, failover or
+    proxy that drops it inside that window surfaces as a disconnect. A read wrote nothing (the token touch is
+    a timestamp), so it runs once more, on a new connection, instead of answering 503.
+    """
+    if not error.connection_invalidated or not request_reads_only() or g.get("read_run_again"):
+        return None
+    g.read_run_again = True
+    current_app.extensions["sqlalchemy"].session.rollback()
+    try:
+        return current_app.dispatch_request()
+    except Exception as again:
+        return current_app.handle_user_exception(again)
 
 
 def _autocommit(engine: sa.Engine) -> sa.Engine:

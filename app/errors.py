@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from app.database import run_read_again
+
 log = logging.getLogger(__name__)
 
 AUTH_CHALLENGE = 'Basic realm="tickets", Bearer realm="tickets"'
@@ -104,6 +106,10 @@ def database_unavailable(error: sa.exc.DBAPIError) -> bool:
 def _handle_database_error(error: sa.exc.DBAPIError):
     if not database_unavailable(error):
         return _handle_unexpected(error)
+    answer = run_read_again(error)
+    if answer is not None:
+        log.warning("database connection lost; the read ran again on a new one")
+        return answer
     log.warning("database unavailable: %s", type(error.orig).__name__)
     return _unavailable("The database is unavailable; retry shortly.")
 

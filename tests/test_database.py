@@ -86,14 +86,90 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_before_a_request_
     assert client.get("/api/tickets/", headers=headers).status_code == 200
     db.session.remove()
     pids = _pooled_backend_pids()
-    with other_connection() as admin:
-        for pid in pids:
-            assert admin.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    _terminate(pids)
     time.sleep(database.PING_AFTER_IDLE_SECONDS + 0.1)
     response = client.get("/api/tickets/", headers=headers)
     assert response.status_code == 200, response.json
     db.session.remove()
     assert not set(_pooled_backend_pids()) & set(pids)
+
+
+def _drop_pooled_connections_unpinged(monkeypatch) -> None:
+    """Close every pooled connection from the server side, as a restart or a proxy would, inside the window
+    in which a just-used connection is not pinged again."""
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 60.0)
+    db.session.remove()
+    pids = _pooled_backend_pids()
+    _terminate(pids)
+
+
+def _terminate(pids: list[int]) -> None:
+    """End these server processes and wait (bounded) until they are gone: terminating only signals them."""
+    with other_connection() as admin:
+        for pid in pids:
+            assert admin.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(100):
+            admin.execute(sa.text("SELECT pg_stat_clear_snapshot()"))  # else it keeps its first view
+            alive = admin.scalar(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)"), {"p": pids}
+            )
+            if not alive:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"server processes {pids} still alive")
+
+
+@pytest.mark.parametrize("cached_token", [True, False], ids=["token-cached", "token-checked"])
+@pytest.mark.parametrize("path", ["/api/tickets/", "/api/tickets/{id}/", "/api/tickets/{id}/events/"])
+def test_a_read_whose_connection_died_unpinged_is_run_again_on_a_new_one(
+    app, client, postgres_only, agent, auth, make_ticket, monkeypatch, path, cached_token
+):
+    headers = auth(agent)
+    url = path.format(id=make_ticket(title="Printer jams on page two").id)
+    assert client.get(url, headers=headers).status_code == 200
+    _drop_pooled_connections_unpinged(monkeypatch)
+    if not cached_token:
+        app.extensions["token_cache"].clear()
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.json
+    assert client.get(url, headers=headers).status_code == 200
+
+
+def test_a_read_that_loses_its_connection_again_is_a_503_after_one_more_run(
+    client, postgres_only, agent, auth, monkeypatch
+):
+    headers = auth(agent)
+    assert client.get("/api/tickets/", headers=headers).status_code == 200
+    runs: list[int] = []
+
+    def kill_own_backend(conn, cursor, *_):
+        runs.append(cursor.connection.info.backend_pid)
+        _terminate([cursor.connection.info.backend_pid])
+
+    sa.event.listen(db.engine, "before_cursor_execute", kill_own_backend)
+    try:
+        response = client.get("/api/tickets/", headers=headers)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", kill_own_backend)
+    assert response.status_code == 503, response.json
+    assert response.headers["Retry-After"] == "5"
+    assert len(runs) == 2
+
+
+def test_a_write_whose_connection_died_unpinged_is_a_503_and_writes_nothing(
+    client, postgres_only, agent, auth, monkeypatch
+):
+    headers = auth(agent)
+    assert client.get("/api/tickets/", headers=headers).status_code == 200
+    before = db.session.scalar(sa.text("SELECT count(*) FROM tickets"))
+    _drop_pooled_connections_unpinged(monkeypatch)
+    body = {"title": "VPN drops every hour", "description": "Since the update.", "category": "bug"}
+    response = client.post("/api/tickets/", json=body, headers=headers)
+    assert response.status_code == 503, response.json
+    assert response.headers["Retry-After"] == "5"
+    db.session.remove()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM tickets")) == before
+    assert client.post("/api/tickets/", json=body, headers=headers).status_code == 201
 
 
 def test_a_connection_used_a_moment_ago_is_not_pinged_again(client, postgres_only, agent, auth, monkeypatch):
