@@ -1,6 +1,8 @@
 """Benchmark the tickets API's hot paths over HTTP: gunicorn (1 worker by default), PostgreSQL, N tickets.
 
 Usage: python bench/bench_api.py [--tickets 100000] [--requests 200] [--db bench_api] [--lists-only] [--reuse]
+    [--rounds 1]
+--rounds N asks every case N times in turn and prints the median of the rounds (and each round's p50).
 Without --lists-only it trains a model first (temporary MLflow store), so create auto-triages and the predict
 endpoints run. --reuse keeps an existing database of that name (no reseeding, only VACUUM ANALYZE: a
 before/after pair on the same rows). A case the code under test does not support (an older checkout): n/a.
@@ -19,6 +21,7 @@ from collections.abc import Callable
 import requests
 from harness import (
     ROOT,
+    combine_rounds,
     command_env,
     database_exists,
     database_url,
@@ -138,6 +141,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--lists-only", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="keep an existing database as it is")
+    parser.add_argument("--rounds", type=int, default=1, help="ask every case this many times in turn")
     args = parser.parse_args()
     store = tempfile.mkdtemp(prefix="bench-api-mlflow-")
     extra = {
@@ -153,15 +157,19 @@ def main() -> None:
     if not args.lists_only:
         subprocess.run(["flask", "train"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=1800)
     serve_env = {**env, "ML_LOAD_ON_START": "false" if args.lists_only else "true"}
+    rounds = []
     with gunicorn(serve_env, workers=args.workers, timeout=600) as base:
         s = requests.Session()
         s.headers["Authorization"] = f"Bearer {issue_token(base)}"
-        rows = list_cases(s, base, args.requests)
         if not args.lists_only:
             _wait_for_model(s, base)
-            rows += hot_cases(s, base, args.requests)
+        for _ in range(args.rounds):
+            rows = list_cases(s, base, args.requests)
+            rounds.append(rows if args.lists_only else rows + hot_cases(s, base, args.requests))
     title = f"Tickets API, {args.tickets:,} tickets, gunicorn {args.workers} worker(s), PostgreSQL"
-    print_table(title, rows, TARGETS)
+    if args.rounds > 1:
+        title += f", median of {args.rounds} rounds"
+    print_table(title, rounds[0] if args.rounds == 1 else combine_rounds(rounds), TARGETS)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -168,9 +169,34 @@ def print_table(
     title: str, rows: list[tuple[str, dict[str, float]]], target: dict[str, float] | None = None
 ) -> None:
     """Print rows of measurements as a Markdown table (paste-able into bench/README.md)."""
+    rounds = any("p50s" in m for _, m in rows)
     print(f"\n### {title}\n")
-    print("| case | n | p50 ms | p95 ms | target p50 |")
-    print("|---|---:|---:|---:|---|")
+    print("| case | n | p50 ms | p95 ms | target p50 |" + (" each round's p50 |" if rounds else ""))
+    print("|---|---:|---:|---:|---|" + ("---|" if rounds else ""))
     for name, m in rows:
         goal = f"< {target[name]:g} ms" if target and name in target else ""
-        print(f"| {name} | {m['n']} | {m['p50']:.1f} | {m['p95']:.1f} | {goal} |")
+        each = " / ".join(f"{p:.1f}" for p in m.get("p50s", []))
+        print(
+            f"| {name} | {m['n']} | {m['p50']:.1f} | {m['p95']:.1f} | {goal} |"
+            + (f" {each} |" if rounds else "")
+        )
+
+
+def combine_rounds(rounds: list[list[tuple[str, dict[str, float]]]]) -> list[tuple[str, dict[str, Any]]]:
+    """One row per case from several rounds: the median of the rounds' p50 and p95, and each round's p50."""
+    by_case: dict[str, list[dict[str, float]]] = {}
+    for rows in rounds:
+        for name, m in rows:
+            by_case.setdefault(name, []).append(m)
+    return [
+        (
+            name,
+            {
+                "p50": statistics.median(m["p50"] for m in ms),
+                "p95": statistics.median(m["p95"] for m in ms),
+                "n": sum(m["n"] for m in ms),
+                "p50s": [m["p50"] for m in ms],
+            },
+        )
+        for name, ms in by_case.items()
+    ]
