@@ -106,6 +106,7 @@ class Config:
         self.ML_RETRIAGE_MAX = s.integer("ML_RETRIAGE_MAX", 5000)
         self.TOKEN_TTL_DAYS = s.integer("TOKEN_TTL_DAYS", 90)
         self.AUTH_CACHE_SECONDS = s.number("AUTH_CACHE_SECONDS", 5.0)
+        self.AUTH_CHANGE_FEED = s.flag("AUTH_CHANGE_FEED", True)
         self.ARGON2_TIME_COST = s.integer("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = s.integer("ARGON2_MEMORY_COST", 65536)
         self.SEARCH_LANGUAGE = s.text("SEARCH_LANGUAGE", "english")
@@ -174,6 +175,8 @@ class TestConfig(Config):
         self.ARGON2_MEMORY_COST = 8192
         self.ML_LOAD_ON_START = False
         self.WTF_CSRF_ENABLED = True
+        # A listening thread and connection per app: only the tests of the feed ask for one.
+        self.AUTH_CHANGE_FEED = "AUTH_CHANGE_FEED" in overrides and self.AUTH_CHANGE_FEED
 
 
 API_SETTINGS = {

@@ -23,7 +23,10 @@ def _user_from_request() -> User:
     if auth is None:
         raise Unauthorized("Authentication required: send HTTP Basic credentials or a Bearer token.")
     if auth.type == "bearer" and auth.token:
-        user = authenticate_token(auth.token, cache=token_cache() if request_reads_only() else None)
+        cache = token_cache()
+        user = authenticate_token(
+            auth.token, cache=cache if request_reads_only() or cache.covers_writes() else None
+        )
     elif auth.type == "basic" and auth.username is not None:
         user = checked_password(username=auth.username, password=auth.password or "", via="basic")
     else:

@@ -1,9 +1,11 @@
-"""Token checks remembered for a few seconds, used by read-only requests only.
+"""Token checks remembered for a few seconds.
 
-A ticket read otherwise spends a round trip and two row loads on its token before its own query. Requests
-whose view is read_only (they never write the user) use the cache; every other request checks the database.
-A change to a user or token committed in this process empties the cache at once; other processes see it
-within AUTH_CACHE_SECONDS, the most a revoked token or a changed role can still read for.
+A request otherwise spends a round trip and two row loads on its token before its own work. Requests whose
+view is read_only use the cache always; writes use it only while the process's change feed listens
+(app/auth/change_feed.py: PostgreSQL announces every committed change to a user or to a token's validity, and
+each notice empties the cache), else they check the database. A change committed in this process empties the
+cache at once; without the feed, other processes see it within AUTH_CACHE_SECONDS, the most a revoked token or
+a changed role can still read for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from cachetools import TTLCache
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from app.auth.change_feed import ChangeFeed, libpq_url
 from app.auth.models import ApiToken, User
 from app.database import RequestSession
 from app.extensions import db
@@ -44,7 +47,16 @@ class TokenCache:
         )
         self._lock = threading.Lock()
         self.generation = 0  # bumped by every clear: a check that began before one is not kept
+        self.feed: ChangeFeed | None = None
         _caches.add(self)
+
+    def covers_writes(self) -> bool:
+        """Whether writes may use the cache: while the change feed listens (started by the first ask)."""
+        if self.feed is None or self._entries is None:
+            return False
+        if not self.feed.live:
+            self.feed.start()
+        return self.feed.live
 
     def user(self, token_hash: str) -> User | None:
         """The token's owner as checked less than AUTH_CACHE_SECONDS ago, in this request's session."""
@@ -113,5 +125,9 @@ def _nothing_changed(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its token cache."""
-    app.extensions["token_cache"] = TokenCache(app.config["AUTH_CACHE_SECONDS"])
+    """Give the app its token cache, with a change feed on PostgreSQL unless AUTH_CHANGE_FEED is off."""
+    cache = TokenCache(app.config["AUTH_CACHE_SECONDS"])
+    url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["AUTH_CHANGE_FEED"] and url.get_backend_name() == "postgresql":
+        cache.feed = ChangeFeed(libpq_url(url), cache.clear)
+    app.extensions["token_cache"] = cache
