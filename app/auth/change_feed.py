@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import psycopg
 import sqlalchemy as sa
+from psycopg.conninfo import make_conninfo
 
 from app.auth.models import ApiToken, User
 
@@ -41,6 +42,14 @@ DROP = [
     "DROP FUNCTION IF EXISTS tia_auth_changed()",
 ]
 RETRY_SECONDS = 1.0
+CONNECT_OPTIONS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 5000,
+}
 log = logging.getLogger(__name__)
 
 for _model in (User, ApiToken):
@@ -87,20 +96,23 @@ class ChangeFeed:
         self._listening.clear()
 
     def _run(self) -> None:
+        quiet = False  # one warning per outage, not one per retry
         while not self._stop.is_set():
             try:
                 self._listen()
             except Exception as exc:  # whatever failed, the feed stops vouching for the cache and retries
-                log.warning(
-                    "auth change feed lost (%s); writes check tokens in the database", type(exc).__name__
-                )
+                if not quiet or self.backend_pid is not None:
+                    log.warning("auth change feed down (%s); writes check tokens", type(exc).__name__)
+                quiet = True
             finally:
+                self.backend_pid = None
                 self._listening.clear()
                 self._on_change()  # a change may have been missed while not listening
             self._stop.wait(self.retry_seconds)
 
     def _listen(self) -> None:
-        with psycopg.connect(self._url, autocommit=True, connect_timeout=5) as conn:
+        # tcp_user_timeout and keepalives: a connection cut without a reset fails within seconds, not minutes
+        with psycopg.connect(make_conninfo(self._url, **CONNECT_OPTIONS), autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self.backend_pid = conn.info.backend_pid
             self._on_change()  # what was cached before LISTEN may predate a change nobody announced to us
