@@ -23,9 +23,9 @@ def _user_from_request() -> User:
     if auth is None:
         raise Unauthorized("Authentication required: send HTTP Basic credentials or a Bearer token.")
     if auth.type == "bearer" and auth.token:
-        cache = token_cache()
+        cache = token_cache()  # asked about writes first: a worker serving only reads starts its feed too
         user = authenticate_token(
-            auth.token, cache=cache if request_reads_only() or cache.covers_writes() else None
+            auth.token, cache=cache if cache.covers_writes() or request_reads_only() else None
         )
     elif auth.type == "basic" and auth.username is not None:
         user = checked_password(username=auth.username, password=auth.password or "", via="basic")
